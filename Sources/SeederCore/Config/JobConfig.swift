@@ -1,0 +1,76 @@
+import Foundation
+
+/// A job: what to read, which texts to take, which model and provider, which shards, how to batch.
+///
+/// Loaded from `jobs/<name>.toml` (docs/jobs.md), then adjusted by command-line flags. Relative paths in a
+/// job file are relative to that file's folder, so a job behaves the same from any working directory (cron).
+public struct JobConfig: Sendable, Equatable {
+    /// The job's name: its file name without `.toml`. Runs are keyed by it.
+    public var name: String
+    /// The job file, or nil for a job built from flags only.
+    public var file: String?
+    public var description: String
+
+    public var source: SourceSettings
+    public var model: ModelSettings
+    public var provider: ProviderSettings
+    public var store: StoreSettings
+    public var batch: BatchSettings
+
+    public struct SourceSettings: Sendable, Equatable {
+        /// The source kind (`wikipedia-abstracts`).
+        public var kind: String
+        /// The input file (absolute).
+        public var input: String
+        /// Which texts to take from each record: templates over `{title}`, `{body}`, `{url}`, `{id}`, `{category}`.
+        public var texts: [String]
+        /// Texts shorter than this (in characters, after normalization) are skipped as `too_short`.
+        public var minChars: Int
+        /// Texts longer than this are skipped as `too_long`, and not buffered whole while reading.
+        public var maxChars: Int
+    }
+
+    public struct ModelSettings: Sendable, Equatable {
+        /// A catalog alias or canonical id.
+        public var name: String
+        /// Matryoshka truncation; nil for the model's native size.
+        public var dimensions: Int?
+    }
+
+    public struct ProviderSettings: Sendable, Equatable {
+        /// `hash` (more providers come with later versions); nil for the model's default provider.
+        public var kind: String?
+    }
+
+    public struct StoreSettings: Sendable, Equatable {
+        public var kind: String
+        public var shards: [ShardLocation]
+        /// `embeddings.tenant_id` for everything this job writes.
+        public var tenant: String
+        /// `full`: every commit is fsynced (safe against power loss); `normal`: safe against process crashes only.
+        public var durability: Durability
+    }
+
+    public struct BatchSettings: Sendable, Equatable {
+        /// Texts per provider request at most.
+        public var maxItems: Int
+        /// Estimated tokens per provider request at most.
+        public var maxTokens: Int
+        /// Source records per checkpoint: the most a crash can make the run redo.
+        public var chunkRecords: Int
+        /// For estimating tokens from UTF-8 bytes when no tokenizer is at hand (conservative by default).
+        public var bytesPerToken: Double
+    }
+
+    public enum Durability: String, Sendable, Equatable { case full, normal }
+}
+
+/// A shard's stable name (what the ring hashes) and where it lives.
+public struct ShardLocation: Sendable, Equatable {
+    public var name: String
+    public var path: String
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+/// Finds, reads and validates job files.
+public enum JobLoader {
+    static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch"]
+    static let sourceKeys = ["kind", "input", "texts", "min_chars", "max_chars"]
+    static let modelKeys = ["name", "dimensions"]
+    static let providerKeys = ["kind"]
+    static let storeKeys = ["kind", "shards", "tenant", "durability"]
+    static let shardKeys = ["name", "path"]
+    static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
+    static let sourceKinds = ["wikipedia-abstracts"]
+    static let storeKinds = ["sqlite"]
+
+    /// The folder `seeder` looks for jobs in: `$SEEDER_JOBS`, else `./jobs`.
+    public static func jobsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["SEEDER_JOBS"] ?? FileManager.default.currentDirectoryPath + "/jobs"
+    }
+
+    /// Resolves `wikipedia` to `<jobs>/wikipedia.toml`; a path to an existing file is taken as it is.
+    public static func locate(_ nameOrPath: String, jobsDirectory: String) throws -> String {
+        let fm = FileManager.default
+        if nameOrPath.hasSuffix(".toml") || nameOrPath.contains("/") {
+            guard fm.fileExists(atPath: nameOrPath) else {
+                throw ConfigurationError(file: nameOrPath, message: "no such job file", hint: "check the path, or run `seeder jobs` to list the jobs")
+            }
+            return nameOrPath
+        }
+        let candidate = "\(jobsDirectory)/\(nameOrPath).toml"
+        if fm.fileExists(atPath: candidate) { return candidate }
+        let known = listNames(in: jobsDirectory)
+        var message = "no job named '\(nameOrPath)' in \(jobsDirectory)"
+        if let near = Spelling.closest(to: nameOrPath, among: known) { message += " — did you mean '\(near)'?" }
+        throw ConfigurationError(file: candidate, message: message,
+                                 hint: known.isEmpty ? "run seeder from the project folder or set SEEDER_JOBS" : "known jobs: \(known.joined(separator: ", "))")
+    }
+
+    /// Job names (file stems) in a folder, sorted.
+    public static func listNames(in directory: String) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Reads and validates a job file (following `extends`).
+    public static func load(path: String) throws -> JobConfig {
+        let values = try loadMerged(path: path, depth: 0)
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try build(name: name, file: path, values: values)
+    }
+
+    /// Reads one file, resolves its relative paths against its folder, and merges it over what it extends.
+    private static func loadMerged(path: String, depth: Int) throws -> [String: ConfigValue] {
+        guard depth < 8 else {
+            throw ConfigurationError(file: path, position: "extends", message: "too many levels of `extends` (a cycle?)", hint: "check the chain of job files")
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read the job file: \(error.localizedDescription)", hint: "check that it exists and is UTF-8 text")
+        }
+        var values = try ConfigValue.parse(toml: text, file: path)
+        _ = try ConfigTable(file: path, path: "", values: values, allowed: topKeys)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        resolvePaths(&values, relativeTo: folder)
+        guard case .string(let parent)? = values["extends"] else {
+            if let other = values["extends"] {
+                throw ConfigurationError(file: path, position: "extends", message: "extends must be a string, not \(other.typeName)", hint: "name the job file this one builds on")
+            }
+            return values
+        }
+        values["extends"] = nil
+        let base = try loadMerged(path: parent, depth: depth + 1)
+        return ConfigValue.merge(base, values)
+    }
+
+    /// Makes `extends`, `source.input` and shard paths absolute, relative to the job file's folder.
+    private static func resolvePaths(_ values: inout [String: ConfigValue], relativeTo folder: URL) {
+        func absolute(_ p: String) -> String {
+            p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
+        }
+        if case .string(let p)? = values["extends"] { values["extends"] = .string(absolute(p)) }
+        if case .table(var source)? = values["source"], case .string(let p)? = source["input"] {
+            source["input"] = .string(absolute(p))
+            values["source"] = .table(source)
+        }
+        if case .table(var store)? = values["store"], case .array(let shards)? = store["shards"] {
+            store["shards"] = .array(shards.map { shard in
+                switch shard {
+                case .string(let p): return .string(absolute(p))
+                case .table(var t):
+                    if case .string(let p)? = t["path"] { t["path"] = .string(absolute(p)) }
+                    return .table(t)
+                default: return shard
+                }
+            })
+            values["store"] = .table(store)
+        }
+    }
+
+    static func build(name: String, file: String, values: [String: ConfigValue]) throws -> JobConfig {
+        let top = try ConfigTable(file: file, path: "", values: values, allowed: topKeys)
+        let source = try top.table("source", allowed: sourceKeys)
+        let model = try top.table("model", allowed: modelKeys)
+        let provider = try top.table("provider", allowed: providerKeys)
+        let store = try top.table("store", allowed: storeKeys)
+        let batch = try top.table("batch", allowed: batchKeys)
+
+        guard let kind = try source.string("kind") else {
+            throw ConfigurationError(file: file, position: "source.kind", message: "source.kind is missing", hint: "one of: \(sourceKinds.joined(separator: ", "))")
+        }
+        guard sourceKinds.contains(kind) else {
+            var message = "unknown source kind '\(kind)'"
+            if let near = Spelling.closest(to: kind, among: sourceKinds) { message += " — did you mean '\(near)'?" }
+            throw ConfigurationError(file: file, position: "source.kind", message: message, hint: "known kinds: \(sourceKinds.joined(separator: ", "))")
+        }
+        guard let input = try source.string("input") else {
+            throw ConfigurationError(file: file, position: "source.input", message: "source.input is missing", hint: "name the dump file to read, or pass --input")
+        }
+        let texts = try source.strings("texts") ?? ["{body}"]
+        for template in texts { try TextTemplate.validate(template, file: file) }
+
+        guard let modelName = try model.string("name") else {
+            throw ConfigurationError(file: file, position: "model.name", message: "model.name is missing", hint: "an alias from `seeder models`, e.g. minilm-l6")
+        }
+
+        let storeKind = try store.string("kind") ?? "sqlite"
+        guard storeKinds.contains(storeKind) else {
+            throw ConfigurationError(file: file, position: "store.kind", message: "unknown store kind '\(storeKind)'", hint: "known kinds: \(storeKinds.joined(separator: ", "))")
+        }
+        let shards = try shardLocations(store, file: file)
+        let durabilityText = try store.string("durability") ?? "full"
+        guard let durability = JobConfig.Durability(rawValue: durabilityText) else {
+            throw ConfigurationError(file: file, position: "store.durability", message: "durability must be 'full' or 'normal', not '\(durabilityText)'", hint: "full is safe against power loss")
+        }
+
+        return JobConfig(
+            name: name, file: file,
+            description: try top.string("description") ?? "",
+            source: .init(kind: kind, input: input, texts: texts,
+                          minChars: try source.int("min_chars", range: 0...1_000_000) ?? 20,
+                          maxChars: try source.int("max_chars", range: 1...100_000_000) ?? 100_000),
+            model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536)),
+            provider: .init(kind: try provider.string("kind")),
+            store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability),
+            batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,
+                         maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
+                         chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 2_048,
+                         bytesPerToken: try batch.double("bytes_per_token") ?? 3.0))
+    }
+
+    private static func shardLocations(_ store: ConfigTable, file: String) throws -> [ShardLocation] {
+        guard case .array(let items)? = store.values["shards"], !items.isEmpty else {
+            throw ConfigurationError(file: file, position: "store.shards", message: "store.shards is missing or empty", hint: "list one SQLite file per shard, or pass --shards")
+        }
+        return try items.enumerated().map { index, item in
+            switch item {
+            case .string(let path): return ShardLocation(name: String(index), path: path)
+            case .table(let t):
+                let table = try ConfigTable(file: file, path: "store.shards[\(index)]", values: t, allowed: shardKeys)
+                guard let path = try table.string("path") else {
+                    throw ConfigurationError(file: file, position: "store.shards[\(index)].path", message: "a shard needs a path", hint: nil)
+                }
+                return ShardLocation(name: try table.string("name") ?? String(index), path: path)
+            default:
+                throw ConfigurationError(file: file, position: "store.shards[\(index)]", message: "a shard is a path or a table {name, path}, not \(item.typeName)", hint: nil)
+            }
+        }
+    }
+}

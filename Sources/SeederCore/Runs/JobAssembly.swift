@@ -1,0 +1,61 @@
+import Foundation
+
+/// Builds the parts of a run from a job: the model, the provider, the source and the shards.
+/// Every check that can fail before any work starts fails here, with a configuration error.
+public struct JobAssembly {
+    public let job: JobConfig
+    public let spec: ModelSpec
+    public let provider: EmbeddingProvider
+    public let source: RecordSource
+    public let shards: [ShardWorker]
+
+    /// Provider kinds a job may name; only `hash` is built into this version.
+    public static let providerKinds = ["hash", "local", "openai", "ollama", "tei"]
+
+    public init(job: JobConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.job = job
+        let file = job.file ?? "command line"
+        let spec = try ModelCatalog.resolve(job.model.name, context: file)
+        self.spec = spec
+        let dimensions = job.model.dimensions ?? spec.dimensions
+        let kind = job.provider.kind ?? spec.defaultProvider
+        switch kind {
+        case "hash":
+            let journal = try environment["SEEDER_HASH_JOURNAL"].map { try ProviderJournal(path: $0) }
+            provider = HashEmbeddingProvider(spec: spec, dimensions: dimensions, journal: journal)
+        default:
+            guard Self.providerKinds.contains(kind) else {
+                var message = "unknown provider '\(kind)'"
+                if let near = Spelling.closest(to: kind, among: Self.providerKinds) { message += " — did you mean '\(near)'?" }
+                throw ConfigurationError(file: file, position: "provider.kind", message: message, hint: "known providers: \(Self.providerKinds.joined(separator: ", "))")
+            }
+            throw ConfigurationError(file: file, position: "provider.kind",
+                                     message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
+                                     hint: "use --provider hash for a dry run with stand-in vectors")
+        }
+        if kind != "hash" && dimensions != spec.dimensions {
+            guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
+                throw ConfigurationError(file: file, position: "model.dimensions",
+                                         message: "\(spec.alias) can't produce \(dimensions) dimensions",
+                                         hint: spec.minimumDimensions.map { "it supports \($0) to \(spec.dimensions) (Matryoshka)" } ?? "it has a fixed size of \(spec.dimensions)")
+            }
+        }
+
+        switch job.source.kind {
+        case "wikipedia-abstracts":
+            source = WikipediaAbstractsSource(path: job.source.input, options: .init(minChars: job.source.minChars, maxChars: job.source.maxChars))
+        default:
+            throw ConfigurationError(file: file, position: "source.kind", message: "unknown source kind '\(job.source.kind)'", hint: nil)
+        }
+        guard FileManager.default.fileExists(atPath: job.source.input) else {
+            throw SourceError(.missing, file: job.source.input, message: "no such input file",
+                              hint: "check source.input in \(file), or pass --input")
+        }
+        shards = try job.store.shards.map { try ShardWorker(shard: SQLiteShard(location: $0, durability: job.store.durability)) }
+    }
+
+    /// A pipeline over these parts.
+    public func pipeline() throws -> Pipeline {
+        try Pipeline(job: job, spec: spec, source: source, provider: provider, shards: shards)
+    }
+}

@@ -1,0 +1,28 @@
+/// The rows one shard receives for one checkpoint chunk: keys, their vectors (row-major, one allocation),
+/// and what seeder keeps about each text (source, category, record, the text itself).
+public struct ShardBatch: Sendable {
+    public var hashes: [TextHash] = []
+    public var vectors: [Float] = []
+    public var texts: [SeededText] = []
+    public var dimensions: Int
+
+    public init(dimensions: Int) { self.dimensions = dimensions }
+
+    public var count: Int { hashes.count }
+}
+
+/// Where a seeded text came from, kept in `seeder_texts` for reports and re-embedding.
+public struct SeededText: Sendable, Equatable {
+    public var source: String
+    public var category: String
+    public var recordID: String
+    public var title: String
+    /// The normalized text (the string whose hash is the key), without any task prefix.
+    public var text: String
+}
+
+/// What the shard knows of a key that is already stored: which run seeded it (nil when seeder didn't,
+/// e.g. the cache server wrote it after a live request).
+public struct StoredKey: Sendable, Equatable {
+    public var seededByRun: String?
+}

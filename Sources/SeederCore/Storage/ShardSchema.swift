@@ -1,0 +1,85 @@
+/// The tables of a SQLite shard: the cache's `embeddings` table exactly as the cache server reads it
+/// (ARCHITECTURE.md; vector = `dimensions` float32, little-endian), and seeder's own tables beside it.
+///
+/// Schema changes are migrations numbered by `PRAGMA user_version`; each runs once, in a transaction.
+enum ShardSchema {
+    static let migrations: [String] = [
+        // 1: the cache's table, its lookup index (seeds/000 §2.3), and seeder's bookkeeping.
+        """
+        CREATE TABLE IF NOT EXISTS embeddings (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          dimensions    INTEGER NOT NULL,
+          vector        BLOB NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          created_at    TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+          last_hit_at   TIMESTAMP,
+          hit_count     INTEGER DEFAULT 0,
+          PRIMARY KEY (text_hash, model, model_version, tenant_id)
+        );
+        CREATE INDEX IF NOT EXISTS idx_embeddings_lookup ON embeddings (tenant_id, model, text_hash);
+        CREATE TABLE IF NOT EXISTS seeder_texts (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          run_id        TEXT NOT NULL,
+          source        TEXT NOT NULL,
+          category      TEXT NOT NULL,
+          record_id     TEXT NOT NULL,
+          title         TEXT NOT NULL,
+          text          TEXT NOT NULL,
+          created_at    TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+          PRIMARY KEY (text_hash, model, model_version, tenant_id)
+        );
+        CREATE TABLE IF NOT EXISTS seeder_runs (
+          run_id             TEXT PRIMARY KEY,
+          job                TEXT NOT NULL,
+          model_alias        TEXT NOT NULL,
+          model              TEXT NOT NULL,
+          model_version      TEXT NOT NULL,
+          dimensions         INTEGER NOT NULL,
+          tenant_id          TEXT NOT NULL,
+          provider           TEXT NOT NULL,
+          source_kind        TEXT NOT NULL,
+          input              TEXT NOT NULL,
+          normalizer_version TEXT NOT NULL,
+          shard_names        TEXT NOT NULL,
+          state              TEXT NOT NULL,
+          checkpoint         TEXT NOT NULL,
+          counters           TEXT NOT NULL,
+          error              TEXT,
+          started_at         REAL NOT NULL,
+          updated_at         REAL NOT NULL,
+          finished_at        REAL,
+          active_seconds     REAL NOT NULL DEFAULT 0,
+          attempts           INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX IF NOT EXISTS idx_seeder_runs_job ON seeder_runs (job, model, model_version, tenant_id, state);
+        CREATE TABLE IF NOT EXISTS seeder_failures (
+          run_id     TEXT NOT NULL,
+          ordinal    INTEGER NOT NULL,
+          record_id  TEXT NOT NULL,
+          reason     TEXT NOT NULL,
+          detail     TEXT NOT NULL,
+          created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+        );
+        CREATE INDEX IF NOT EXISTS idx_seeder_failures_run ON seeder_failures (run_id, ordinal);
+        """,
+    ]
+
+    static func migrate(_ db: SQLiteConnection) throws {
+        let statement = try db.cachedStatement("PRAGMA user_version")
+        try statement.step()
+        let current = Int(statement.int64(at: 0))
+        statement.reset()
+        guard current < migrations.count else { return }
+        try db.transaction {
+            for (index, sql) in migrations.enumerated() where index >= current {
+                try db.execute(sql)
+            }
+            try db.execute("PRAGMA user_version = \(migrations.count)")
+        }
+    }
+}

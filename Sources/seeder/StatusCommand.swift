@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SeederCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each run: job, model, state, counts, position, elapsed time and rate.")
+
+    @Argument(help: "Jobs to show (names or paths); all jobs in ./jobs when none.") var jobs: [String] = []
+    @Option(help: "Comma-separated shard files, overriding the job's store.shards.") var shards: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        do {
+            let directory = JobLoader.jobsDirectory()
+            let names = jobs.isEmpty ? JobLoader.listNames(in: directory) : jobs
+            var runs: [RunRecord] = []
+            var seenControl = Set<String>()
+            for name in names {
+                var job = try JobLoader.load(path: try JobLoader.locate(name, jobsDirectory: directory))
+                if let shards { job = job.applying(JobOverrides(shards: shards.split(separator: ",").map(String.init))) }
+                guard let control = job.store.shards.first, FileManager.default.fileExists(atPath: control.path) else { continue }
+                let shard = try SQLiteShard(location: control, durability: job.store.durability, readOnly: true)
+                // Jobs that share a control shard would list the same runs twice.
+                if seenControl.insert(control.path + "\u{0}" + job.name).inserted {
+                    runs += try shard.runs(job: job.name)
+                }
+            }
+            if json {
+                print(try StatusJSON.render(runs))
+            } else if runs.isEmpty {
+                print("no runs yet (seeder run <job> starts one)")
+            } else {
+                print(StatusJSON.table(runs))
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+enum StatusJSON {
+    static func render(_ runs: [RunRecord]) throws -> String {
+        let items: [[String: Any]] = runs.map { r in
+            let c = r.counters
+            return [
+                "run_id": r.id, "job": r.job, "model_alias": r.modelAlias, "model": r.stored.model,
+                "model_version": r.stored.version, "dimensions": r.stored.dimensions, "tenant": r.tenant,
+                "provider": r.provider, "source": r.sourceKind, "input": r.input, "state": r.state.rawValue,
+                "normalizer_version": r.normalizerVersion, "error": r.error ?? NSNull(),
+                "position": ["items": r.checkpoint.items], "attempts": r.attempts,
+                "elapsed_seconds": r.activeSeconds, "rate_items_per_second": r.rate,
+                "started_at": ISO8601DateFormatter().string(from: r.startedAt),
+                "updated_at": ISO8601DateFormatter().string(from: r.updatedAt),
+                "counts": [
+                    "items_read": c.itemsRead, "records": c.records, "skipped": c.skipped, "texts": c.texts,
+                    "duplicates_in_run": c.duplicatesInRun, "already_stored": c.alreadyStored, "embedded": c.embedded,
+                    "stored": c.stored, "texts_sent": c.textsSent, "requests": c.batchesSent, "tokens_sent": c.tokensSent,
+                ] as [String: Any],
+            ]
+        }
+        let data = try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ runs: [RunRecord]) -> String {
+        var rows = [["JOB", "MODEL", "STATE", "READ", "SKIPPED", "DUPLICATES", "EMBEDDED", "STORED", "POSITION", "ELAPSED", "RATE", "RUN"]]
+        for r in runs {
+            let c = r.counters
+            rows.append([r.job, r.modelAlias, r.state.rawValue, String(c.itemsRead),
+                         String(c.skippedTotal) + SummaryFormatter.skipDetail(c),
+                         "\(c.duplicatesInRun)+\(c.alreadyStored) stored", String(c.embedded), String(c.stored),
+                         "item \(r.checkpoint.items)", SummaryFormatter.duration(r.activeSeconds),
+                         String(format: "%.0f/s", r.rate), String(r.id.prefix(8))])
+        }
+        var out = Table.render(rows)
+        for r in runs where r.error != nil && r.state == .failed {
+            out += "\n\(r.job) run \(r.id.prefix(8)) stopped: \(r.error ?? "")"
+        }
+        return out
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import SeederCore
+
+/// Human-readable run summaries and status tables.
+enum SummaryFormatter {
+    static func text(_ s: RunSummary, job: JobConfig) -> String {
+        let c = s.counters
+        var lines: [String] = []
+        lines.append("run \(s.runID) of \(s.job): \(s.state)\(s.resumed ? " (resumed)" : "")")
+        lines.append("  model        \(s.model) (version \(s.modelVersion)), normalizer v\(s.normalizerVersion)")
+        lines.append("  items read   \(c.itemsRead) (\(s.itemsThisInvocation) now, \(String(format: "%.0f", Double(s.itemsThisInvocation) / max(s.wallSeconds, 1e-9)))/s over \(String(format: "%.2f", s.wallSeconds)) s)")
+        lines.append("  records      \(c.records); texts \(c.texts)")
+        lines.append("  skipped      \(c.skippedTotal)\(skipDetail(c))")
+        lines.append("  duplicates   \(c.duplicatesInRun) in this run, \(c.alreadyStored) already stored")
+        lines.append("  embedded     \(c.embedded) (\(c.textsSent) texts sent in \(c.batchesSent) requests, ~\(c.tokensSent) tokens)")
+        lines.append("  stored       \(c.stored) rows in \(job.store.shards.count) shard(s): \(job.store.shards.map(\.path).joined(separator: ", "))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func skipDetail(_ c: RunCounters) -> String {
+        guard !c.skipped.isEmpty else { return "" }
+        return " (" + c.skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
+        return String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
+    }
+}
