@@ -38,6 +38,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore"]),
+        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder"]),
     ]
 )

@@ -88,14 +88,19 @@ public final class Pipeline: @unchecked Sendable {
                 run.activeSeconds += (now - lastActiveMark).seconds
                 lastActiveMark = now
                 run.updatedAt = Date()
-                if let limit = options.limit, itemsThisInvocation >= limit {
-                    run.state = .paused
-                }
                 let snapshot = run
                 try await timedAsync("checkpoint") { try await self.control.run { try $0.saveProgress(of: snapshot, failures: failures) } }
                 options.onCheckpoint?(run)
-                if run.state == .paused {
+                if let limit = options.limit, itemsThisInvocation >= limit {
+                    // Budget spent. If the input ends right here the run is done, not paused: look ahead.
+                    // A chunk taken here is dropped: the checkpoint is before it, so the next run reads it again.
+                    var inputEnded = false
+                    do { inputEnded = try await channel.next() == nil } catch { /* it surfaces again on the next run */ }
+                    if inputEnded { break }
                     channel.cancel()
+                    run.state = .paused
+                    let paused = run
+                    try await control.run { try $0.saveProgress(of: paused, failures: []) }
                     break
                 }
             }

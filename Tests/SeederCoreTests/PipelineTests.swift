@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+@testable import SeederCore
+
+final class PipelineTests: XCTestCase {
+    let texts = ["alpha beta gamma", "delta epsilon", "alpha beta gamma", "  alpha   beta gamma ", "x", "",
+                 "zeta eta theta", "iota kappa", "lambda mu", "delta epsilon", "nu xi omicron", "pi rho sigma",
+                 "tau upsilon", "phi chi psi", "omega", "alpha beta gamma"]
+
+    func run(_ job: JobConfig, provider: CountingProvider, records: [Record], options: RunOptions = RunOptions()) async throws -> RunSummary {
+        let pipeline = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: records),
+                                    provider: provider, shards: try openShards(job))
+        return try await pipeline.run(options)
+    }
+
+    func testCountsNormalizationDuplicatesAndSkips() async throws {
+        let dir = try temporaryDirectory(self)
+        let provider = CountingProvider()
+        let summary = try await run(makeJob(dir: dir), provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.state, "done")
+        let c = summary.counters
+        XCTAssertEqual(c.itemsRead, 16)
+        XCTAssertEqual(c.skipped["too_short"], 1)  // "x"
+        XCTAssertEqual(c.skipped["empty"], 1)
+        // "alpha beta gamma" four times (once with extra whitespace, which normalizes to the same text), "delta epsilon" twice.
+        XCTAssertEqual(c.duplicatesInRun, 4)
+        XCTAssertEqual(c.embedded, 10)
+        XCTAssertEqual(c.stored, 10)
+        XCTAssertEqual(provider.asked.count, 10)
+        XCTAssertEqual(Set(provider.asked).count, 10)
+        XCTAssertEqual(provider.requests, 4, "one request per chunk here: no chunk has more than 3 new texts")
+    }
+
+    func testEveryRowIsOnTheShardTheRingNames() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        let ring = try ShardRing(shardNames: ["0", "1", "2"])
+        var total = 0
+        for (index, location) in job.store.shards.enumerated() {
+            let db = try SQLiteConnection(path: location.path)
+            let statement = try db.cachedStatement("SELECT text_hash, length(vector), dimensions FROM embeddings")
+            while try statement.step() {
+                let hash = try XCTUnwrap(TextHash(hex: statement.string(at: 0) ?? ""))
+                XCTAssertEqual(ring.shard(for: hash), index)
+                XCTAssertEqual(statement.int64(at: 1), 32, "8 float32s")
+                XCTAssertEqual(statement.int64(at: 2), 8)
+                total += 1
+            }
+        }
+        XCTAssertEqual(total, 10)
+    }
+
+    func testLimitPausesAtACheckpointAndResumingEndsLikeOneRun() async throws {
+        let dirA = try temporaryDirectory(self), dirB = try temporaryDirectory(self)
+        let records = makeRecords(texts)
+        let whole = try await run(makeJob(dir: dirA), provider: CountingProvider(), records: records)
+
+        let provider = CountingProvider()
+        var summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(limit: 5))
+        XCTAssertEqual(summary.state, "paused")
+        XCTAssertEqual(summary.counters.itemsRead, 8, "stops at the first checkpoint at or after 5 items")
+        var rounds = 1
+        while summary.state != "done" {
+            summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(limit: 1))
+            XCTAssertTrue(summary.resumed)
+            rounds += 1
+        }
+        XCTAssertEqual(rounds, 3)
+        XCTAssertEqual(summary.counters, whole.counters, "the in-run dedup set is rebuilt on resume, so counts match exactly")
+        XCTAssertEqual(provider.asked.count, 10, "nothing asked twice")
+        for (a, b) in zip(makeJob(dir: dirA).store.shards, makeJob(dir: dirB).store.shards) {
+            XCTAssertEqual(try SQLiteShard(location: a, durability: .normal).digest().sha256, try SQLiteShard(location: b, durability: .normal).digest().sha256)
+        }
+    }
+
+    func testRowsCommittedAfterTheLastCheckpointAreRecoveredNotReEmbedded() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        let records = makeRecords(texts)
+        let first = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(limit: 4))
+        // Simulate a crash after the shards committed chunk 2 but before its checkpoint: write its rows
+        // by hand under this run's id, leaving the checkpoint at item 4.
+        let shards = try openShards(job)
+        let ring = try ShardRing(shardNames: ["0", "1", "2"])
+        let stored = CountingProvider().storedModel
+        for text in ["zeta eta theta", "iota kappa"] {
+            let hash = TextHash(normalized: text)
+            var batch = ShardBatch(dimensions: 8)
+            batch.hashes = [hash]
+            batch.vectors = HashEmbeddingProvider.vectors(for: [hash], dimensions: 8).values
+            batch.texts = [SeededText(source: "test", category: "", recordID: "r", title: "", text: text)]
+            let rows = batch
+            _ = try await shards[ring.shard(for: hash)].run { try $0.write(rows, model: stored, tenant: "public", runID: first.runID, source: "test") }
+        }
+        let provider = CountingProvider()
+        let resumed = try await run(job, provider: provider, records: records)
+        XCTAssertEqual(resumed.state, "done")
+        XCTAssertFalse(provider.asked.contains(TextHash(normalized: "zeta eta theta")))
+        XCTAssertEqual(resumed.counters.embedded, 10)
+        XCTAssertEqual(resumed.counters.stored, 10)
+        XCTAssertEqual(resumed.counters.alreadyStored, 0)
+    }
+
+    func testRowsStoredByAnotherRunAreAlreadyStoredAndRestartStartsANewRun() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        let records = makeRecords(texts)
+        let paused = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(limit: 4))
+        let provider = CountingProvider()
+        let restarted = try await run(job, provider: provider, records: records, options: RunOptions(restart: true))
+        XCTAssertNotEqual(restarted.runID, paused.runID)
+        XCTAssertFalse(restarted.resumed)
+        XCTAssertEqual(restarted.counters.alreadyStored, paused.counters.stored)
+        XCTAssertEqual(restarted.counters.embedded + restarted.counters.alreadyStored, 10)
+        let runs = try SQLiteShard(location: job.store.shards[0], durability: .normal).runs(job: "test")
+        XCTAssertEqual(Set(runs.map(\.state)), [.done, .failed])
+    }
+
+    func testResumingWithAnotherInputIsRefused() async throws {
+        let dir = try temporaryDirectory(self)
+        var job = makeJob(dir: dir)
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(limit: 4))
+        job.source.input = "another"
+        do {
+            _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+            XCTFail("expected a configuration error")
+        } catch let error as ConfigurationError {
+            XCTAssertTrue(error.description.contains("--restart"))
+        }
+    }
+}
