@@ -11,7 +11,11 @@ struct ConfigTable {
         self.values = values
         for key in values.keys.sorted() where !allowed.contains(key) {
             var message = "unknown key '\(qualified(key))'"
-            if let near = Spelling.closest(to: key, among: allowed) { message += " — did you mean '\(qualified(near))'?" }
+            if let near = Spelling.closest(to: key, among: allowed) {
+                message += " — did you mean '\(qualified(near))'?"
+            } else if let home = JobLoader.homeOfKey[key], home != qualified(key) {
+                message += " — did you mean '\(home)'? (it belongs in [\(home.split(separator: ".").dropLast().joined(separator: "."))])"
+            }
             throw ConfigurationError(file: file, position: qualified(key), message: message,
                                      hint: "valid keys here: \(allowed.joined(separator: ", ")) (docs/jobs.md)")
         }

@@ -10,6 +10,15 @@ public enum JobLoader {
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
     static let sourceKinds = ["wikipedia-abstracts"]
+
+    /// Where each nested key belongs, to point a misplaced key (`shards` at the top) to its table.
+    static let homeOfKey: [String: String] = {
+        var homes: [String: String] = [:]
+        for (table, keys) in [("source", sourceKeys), ("model", modelKeys), ("provider", providerKeys), ("store", storeKeys), ("batch", batchKeys)] {
+            for key in keys where homes[key] == nil { homes[key] = "\(table).\(key)" }
+        }
+        return homes
+    }()
     static let storeKinds = ["sqlite"]
 
     /// The folder `seeder` looks for jobs in: `$SEEDER_JOBS`, else `./jobs`.
@@ -145,7 +154,7 @@ public enum JobLoader {
             store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability),
             batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,
                          maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
-                         chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 2_048,
+                         chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 8_192,
                          bytesPerToken: try batch.double("bytes_per_token") ?? 3.0))
     }
 

@@ -32,8 +32,8 @@ public final class SQLiteShard {
                 try db.execute("PRAGMA journal_mode = WAL")
                 // FULL fsyncs the WAL at every commit: the checkpoint only advances past rows that survive power loss.
                 try db.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-                try db.execute("PRAGMA cache_size = -65536")  // 64 MiB page cache
-                try db.execute("PRAGMA wal_autocheckpoint = 16384")  // fewer, larger WAL checkpoints
+                try db.execute("PRAGMA cache_size = -8192")  // 8 MiB page cache per shard: the writes are appends, a big cache buys nothing
+                try db.execute("PRAGMA wal_autocheckpoint = 65536")  // fewer WAL checkpoints: each copies a page once however often it changed
                 try ShardSchema.migrate(db)
             }
         } catch let error as SQLiteError {

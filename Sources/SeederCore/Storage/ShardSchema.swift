@@ -18,7 +18,6 @@ enum ShardSchema {
           hit_count     INTEGER DEFAULT 0,
           PRIMARY KEY (text_hash, model, model_version, tenant_id)
         );
-        CREATE INDEX IF NOT EXISTS idx_embeddings_lookup ON embeddings (tenant_id, model, text_hash);
         CREATE TABLE IF NOT EXISTS seeder_texts (
           text_hash     TEXT NOT NULL,
           model         TEXT NOT NULL,

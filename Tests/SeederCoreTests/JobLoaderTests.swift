@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+@testable import SeederCore
+
+final class JobLoaderTests: XCTestCase {
+    func write(_ text: String, _ name: String, in dir: String) throws -> String {
+        let path = "\(dir)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    let valid = """
+        description = "d"
+        [source]
+        kind = "wikipedia-abstracts"
+        input = "../data/in.xml.gz"
+        texts = ["{title}: {body}", "{body}"]
+        [model]
+        name = "nomic-v1.5"
+        dimensions = 256
+        [store]
+        shards = ["s0.sqlite", { name = "eu-1", path = "/abs/s1.sqlite" }]
+        [batch]
+        max_items = 32
+        """
+
+    func testPathsAreRelativeToTheJobFileAndDefaultsApply() throws {
+        let dir = try temporaryDirectory(self)
+        try FileManager.default.createDirectory(atPath: "\(dir)/jobs", withIntermediateDirectories: true)
+        let job = try JobLoader.load(path: try write(valid, "j.toml", in: "\(dir)/jobs"))
+        XCTAssertEqual(job.name, "j")
+        XCTAssertEqual(job.source.input, "\(dir)/data/in.xml.gz")
+        XCTAssertEqual(job.store.shards, [ShardLocation(name: "0", path: "\(dir)/jobs/s0.sqlite"), ShardLocation(name: "eu-1", path: "/abs/s1.sqlite")])
+        XCTAssertEqual(job.source.texts, ["{title}: {body}", "{body}"])
+        XCTAssertEqual(job.model.dimensions, 256)
+        XCTAssertEqual(job.batch.maxItems, 32)
+        XCTAssertEqual(job.batch.chunkRecords, 8192)
+        XCTAssertEqual(job.store.tenant, "public")
+        XCTAssertEqual(job.store.durability, .full)
+    }
+
+    func testExtendsMergesTablesAndTheChildWins() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try write(valid, "base.toml", in: dir)
+        let child = try JobLoader.load(path: try write("extends = \"base.toml\"\n[model]\nname = \"minilm-l6\"\n", "child.toml", in: dir))
+        XCTAssertEqual(child.name, "child")
+        XCTAssertEqual(child.model.name, "minilm-l6")
+        XCTAssertEqual(child.model.dimensions, 256, "tables merge key by key")
+        XCTAssertEqual(child.batch.maxItems, 32)
+    }
+
+    func testMisspeltKeysNameTheKeyAndTheClosestValidOne() throws {
+        let dir = try temporaryDirectory(self)
+        for (typo, expected) in [("inptu", "source.input"), ("min_char", "source.min_chars")] {
+            let path = try write(valid.replacingOccurrences(of: "texts =", with: "\(typo) = 1\ntexts ="), "t.toml", in: dir)
+            XCTAssertThrowsError(try JobLoader.load(path: path)) { error in
+                let text = String(describing: error)
+                XCTAssertTrue(text.contains(path) && text.contains("source.\(typo)") && text.contains(expected), text)
+            }
+        }
+        let path = try write("shards = [\"a\"]\n" + valid, "t2.toml", in: dir)
+        XCTAssertThrowsError(try JobLoader.load(path: path)) { XCTAssertTrue(String(describing: $0).contains("did you mean 'store.shards'"), "\($0)") }
+    }
+
+    func testWrongTypesAndBadTOMLAreClearErrors() throws {
+        let dir = try temporaryDirectory(self)
+        let p1 = try write(valid.replacingOccurrences(of: "max_items = 32", with: "max_items = \"many\""), "a.toml", in: dir)
+        XCTAssertThrowsError(try JobLoader.load(path: p1)) { XCTAssertTrue(String(describing: $0).contains("batch.max_items must be an integer"), "\($0)") }
+        let p2 = try write("[source\nkind = 1", "b.toml", in: dir)
+        XCTAssertThrowsError(try JobLoader.load(path: p2)) { XCTAssertTrue(String(describing: $0).contains("line 1"), "\($0)") }
+        let p3 = try write(valid.replacingOccurrences(of: "{title}: {body}", with: "{titel}"), "c.toml", in: dir)
+        XCTAssertThrowsError(try JobLoader.load(path: p3)) { XCTAssertTrue(String(describing: $0).contains("did you mean '{title}'"), "\($0)") }
+    }
+
+    func testLocateFindsJobsByNameAndSuggestsNearNames() throws {
+        let dir = try temporaryDirectory(self)
+        _ = try write(valid, "wikipedia.toml", in: dir)
+        XCTAssertEqual(try JobLoader.locate("wikipedia", jobsDirectory: dir), "\(dir)/wikipedia.toml")
+        XCTAssertThrowsError(try JobLoader.locate("wikipdia", jobsDirectory: dir)) { XCTAssertTrue(String(describing: $0).contains("did you mean 'wikipedia'"), "\($0)") }
+    }
+
+    func testTheRepositoryJobsLoad() throws {
+        let jobs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("jobs").path
+        let names = JobLoader.listNames(in: jobs)
+        XCTAssertTrue(names.contains("wikipedia") && names.contains("wikipedia-abstracts"))
+        for name in names {
+            let job = try JobLoader.load(path: "\(jobs)/\(name).toml")
+            _ = try ModelCatalog.resolve(job.model.name, context: name)
+        }
+        let wikipedia = try JobLoader.load(path: "\(jobs)/wikipedia.toml")
+        XCTAssertEqual(wikipedia.source.kind, "wikipedia-abstracts", "wikipedia points at the abstracts job until pages-articles exists")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: wikipedia.source.input), wikipedia.source.input)
+    }
+
+    func testOverridesReplaceFileSettings() throws {
+        let dir = try temporaryDirectory(self)
+        let job = try JobLoader.load(path: try write(valid, "j.toml", in: dir))
+            .applying(JobOverrides(model: "minilm-l6", input: "/x.xml", shards: ["/a", "/b", "/c"], batchSize: 7))
+        XCTAssertEqual(job.model.name, "minilm-l6")
+        XCTAssertNil(job.model.dimensions, "a new model drops the old model's truncation")
+        XCTAssertEqual(job.source.input, "/x.xml")
+        XCTAssertEqual(job.store.shards.map(\.name), ["0", "1", "2"])
+        XCTAssertEqual(job.batch.maxItems, 7)
+    }
+
+    func testAssemblyRejectsUnknownModelsAndImpossibleDimensions() throws {
+        let dir = try temporaryDirectory(self)
+        var job = try JobLoader.load(path: try write(valid, "j.toml", in: dir))
+        job.model.name = "nomic-v15"
+        XCTAssertThrowsError(try JobAssembly(job: job)) { XCTAssertTrue(String(describing: $0).contains("did you mean 'nomic-v1.5'"), "\($0)") }
+        job.model.name = "minilm-l6"
+        job.provider.kind = "olama"
+        XCTAssertThrowsError(try JobAssembly(job: job)) { XCTAssertTrue(String(describing: $0).contains("did you mean 'ollama'"), "\($0)") }
+    }
+}
