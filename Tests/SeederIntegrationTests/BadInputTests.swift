@@ -112,7 +112,7 @@ final class BadInputTests: XCTestCase {
 
     func testEmptyFileAndMissingFileAreNoInput() throws {
         let empty = "\(dir!)/empty.xml"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let r1 = try seeder.run(["run", try job(input: empty), "--quiet"])
         XCTAssertEqual(r1.status, SeederExitCode.noInput.rawValue, r1.stderr)
         XCTAssertTrue(r1.stderr.contains(empty) && r1.stderr.contains("empty"), r1.stderr)
@@ -147,7 +147,7 @@ final class BadInputTests: XCTestCase {
 
     func testUnwritableShardPathIsAStoreError() throws {
         let blocker = "\(dir!)/a-file"
-        FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
         let r = try seeder.run(["run", try job(input: Repo.abstractsSample), "--shards", "\(blocker)/shard.sqlite"])
         XCTAssertEqual(r.status, SeederExitCode.storeUnavailable.rawValue, r.stderr)
         XCTAssertTrue(r.stderr.contains("\(blocker)/shard.sqlite"), r.stderr)
