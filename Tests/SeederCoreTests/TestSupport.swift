@@ -66,5 +66,5 @@ func makeJob(dir: String, shards: Int = 3, chunk: Int = 4, maxItems: Int = 3) ->
 }
 
 func openShards(_ job: JobConfig) throws -> [ShardWorker] {
-    try job.store.shards.map { ShardWorker(shard: try SQLiteShard(location: $0, durability: .normal)) }
+    try job.store.shards.map { try ShardWorker(location: $0, durability: .normal) }
 }

@@ -65,13 +65,14 @@ final class KillAndResumeTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertEqual(refSummary.counters.stored, refSummary.counters.embedded)
 
-        // Asked again only for what was in flight: at most one chunk's texts per kill.
+        // Asked again only for what was in flight: the chunk being committed and the next one, already embedded
+        // (the two pipeline stages overlap), so at most two chunks' texts per kill.
         let asked = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
         let refAsked = try String(contentsOfFile: "\(dir)/ref.journal", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(Set(asked), Set(refAsked), "the killed runs asked for exactly the texts of the uninterrupted one")
         XCTAssertEqual(refAsked.count, Set(refAsked).count, "an uninterrupted run asks for each text once")
         let repeats = asked.count - Set(asked).count
-        XCTAssertLessThanOrEqual(repeats, kills * chunk, "texts asked again: \(repeats) after \(kills) kills")
+        XCTAssertLessThanOrEqual(repeats, kills * 2 * chunk, "texts asked again: \(repeats) after \(kills) kills")
     }
 
     private func lineCount(_ path: String) -> Int {

@@ -3,12 +3,13 @@ import Logging
 
 /// Runs a job: source → normalizer → deduplicator → batcher → provider → ring → shards → checkpoint.
 ///
-/// Work moves in chunks of records (`batch.chunk_records`); a chunk is the unit of commit. For each chunk:
-/// texts are rendered, normalized and hashed; texts seen earlier in the run are dropped; the rest are looked
-/// up in the shard that owns each key and dropped when already stored; what remains is embedded in batches,
-/// written to every shard (in parallel, each in one transaction), and only then does the checkpoint advance,
-/// in the control shard, together with the counters. Kill the process anywhere and the next run resumes from
-/// the last checkpoint: rows committed after it are found in the shards and not paid for again.
+/// Work moves in chunks of records (`batch.chunk_records`); a chunk is the unit of commit. Two stages overlap:
+/// *prepare* (render, normalize and hash the texts, drop those seen earlier in the run, look the rest up in the
+/// shard that owns each key and drop those already stored, embed what remains) runs on chunk k+1 while *commit*
+/// (write every shard in parallel, each in one transaction, then advance the checkpoint and the counters together
+/// in the control shard) runs on chunk k. Commits happen in input order, so the checkpoint never passes a chunk
+/// that some shard has not committed. Kill the process anywhere and the next run resumes from the last checkpoint:
+/// rows committed after it are found in the shards and not paid for again.
 public final class Pipeline: @unchecked Sendable {
     let job: JobConfig
     let spec: ModelSpec
@@ -19,10 +20,10 @@ public final class Pipeline: @unchecked Sendable {
     let batcher: Batcher
     let templates: [TextTemplate]
     let logger: Logger
+    let timer = StageTimer()
 
-    // Touched only by the task running `run` (one at a time).
-    private var seen = SeenSet()
-    private var stageSeconds: [String: Double] = [:]
+    // Touched only by the prepare stage (one chunk at a time, in order).
+    var seen = SeenSet()
 
     public init(job: JobConfig, spec: ModelSpec, source: RecordSource, provider: EmbeddingProvider,
                 shards: [ShardWorker], logger: Logger = Logger(label: "seeder.pipeline")) throws {
@@ -47,68 +48,53 @@ public final class Pipeline: @unchecked Sendable {
         let resumeAt = run.checkpoint
         logger.info("\(resumed ? "resuming" : "starting") run \(run.id) of \(job.name) with \(stored.model) at item \(resumeAt.items)")
 
-        let channel = ChunkChannel<RecordChunk>(capacity: 4)
-        let sourceBusy = SourceClock()
-        let source = self.source
-        let chunkSize = job.batch.chunkRecords
-        let thread = Thread {
-            do {
-                try source.read(resumeAfter: resumeAt, chunkSize: chunkSize) { chunk in
-                    sourceBusy.pause()
-                    defer { sourceBusy.resume() }
-                    try channel.send(chunk)
-                }
-                channel.finish()
-            } catch is CancellationError {
-                channel.finish()
-            } catch {
-                channel.finish(throwing: error)
-            }
-            sourceBusy.pause()
-        }
-        thread.name = "seeder.source"
-        thread.stackSize = 8 << 20
-        sourceBusy.resume()
-        thread.start()
-
+        let channel = ChunkChannel<RecordChunk>(capacity: 2)
+        let sourceClock = startSource(resumeAt: resumeAt, into: channel)
         var itemsThisInvocation: Int64 = 0
-        var lastActiveMark = ContinuousClock.now
+        var lastPosition = resumeAt.items
+        var activeSince = ContinuousClock.now
+        // The commit of the previous chunk, running while the next one is prepared; it hands back the run.
+        var pending: Task<RunRecord, Error>?
         do {
             while let chunk = try await channel.next() {
                 if chunk.isReplay {
-                    timed("replay") { replay(chunk) }
+                    timer.time("replay") { replay(chunk) }
                     continue
                 }
-                let failures = try await process(chunk, run: &run)
-                itemsThisInvocation += chunk.checkpoint.items - max(run.checkpoint.items, resumeAt.items)
-                run.checkpoint = chunk.checkpoint
-                run.counters.itemsRead = chunk.checkpoint.items
-                run.counters.inputBytesRead = chunk.inputBytesRead
+                let prepared = try await prepare(chunk, runID: run.id)
+                itemsThisInvocation += chunk.checkpoint.items - lastPosition
+                lastPosition = chunk.checkpoint.items
+                if let previous = pending { run = try await previous.value }
                 let now = ContinuousClock.now
-                run.activeSeconds += (now - lastActiveMark).seconds
-                lastActiveMark = now
-                run.updatedAt = Date()
-                let snapshot = run
-                try await timedAsync("checkpoint") { try await self.control.run { try $0.saveProgress(of: snapshot, failures: failures) } }
-                options.onCheckpoint?(run)
+                run.activeSeconds += (now - activeSince).seconds
+                activeSince = now
+                let base = run
+                pending = Task { try await self.commit(prepared, onto: base, options: options) }
+
                 if let limit = options.limit, itemsThisInvocation >= limit {
+                    run = try await pending?.value ?? run
+                    pending = nil
                     // Budget spent. If the input ends right here the run is done, not paused: look ahead.
                     // A chunk taken here is dropped: the checkpoint is before it, so the next run reads it again.
                     var inputEnded = false
                     do { inputEnded = try await channel.next() == nil } catch { /* it surfaces again on the next run */ }
-                    if inputEnded { break }
-                    channel.cancel()
-                    run.state = .paused
-                    let paused = run
-                    try await control.run { try $0.saveProgress(of: paused, failures: []) }
+                    if !inputEnded {
+                        channel.cancel()
+                        run.state = .paused
+                        let paused = run
+                        try await control.run { try $0.saveProgress(of: paused, failures: []) }
+                    }
                     break
                 }
             }
+            if let previous = pending { run = try await previous.value }
         } catch {
             channel.cancel()
+            // Let a commit under way finish: its checkpoint is valid, and the failure is recorded after it.
+            if let previous = pending, let committed = try? await previous.value { run = committed }
             run.state = .failed
             run.error = String(describing: error)
-            run.activeSeconds += (ContinuousClock.now - lastActiveMark).seconds
+            run.activeSeconds += (ContinuousClock.now - activeSince).seconds
             run.updatedAt = Date()
             let snapshot = run
             // Best effort: the checkpoint itself is already saved; this records why the run stopped.
@@ -119,15 +105,44 @@ public final class Pipeline: @unchecked Sendable {
             run.state = .done
             run.finishedAt = Date()
             run.error = nil
+            run.activeSeconds += (ContinuousClock.now - activeSince).seconds
             run.updatedAt = Date()
             let snapshot = run
             try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
         }
-        stageSeconds["source"] = sourceBusy.total
+        var stages = timer.snapshot
+        stages["source"] = sourceClock.total
         return RunSummary(runID: run.id, job: job.name, state: run.state.rawValue, resumed: resumed, counters: run.counters,
                           itemsThisInvocation: itemsThisInvocation, wallSeconds: (ContinuousClock.now - started).seconds,
-                          stageSeconds: stageSeconds, dedupSetBytes: seen.memoryBytes, model: stored.model,
+                          stageSeconds: stages, dedupSetBytes: seen.memoryBytes, model: stored.model,
                           modelVersion: stored.version, normalizerVersion: TextNormalizer.version)
+    }
+
+    /// Starts the source on a thread of its own (its parser blocks); chunks arrive through `channel`.
+    private func startSource(resumeAt: SourceCheckpoint, into channel: ChunkChannel<RecordChunk>) -> SourceClock {
+        let clock = SourceClock()
+        let source = self.source
+        let chunkSize = job.batch.chunkRecords
+        let thread = Thread {
+            do {
+                try source.read(resumeAfter: resumeAt, chunkSize: chunkSize) { chunk in
+                    clock.pause()
+                    defer { clock.resume() }
+                    try channel.send(chunk)
+                }
+                channel.finish()
+            } catch is CancellationError {
+                channel.finish()
+            } catch {
+                channel.finish(throwing: error)
+            }
+            clock.pause()
+        }
+        thread.name = "seeder.source"
+        thread.stackSize = 8 << 20
+        clock.resume()
+        thread.start()
+        return clock
     }
 
     /// Finds the unfinished run to resume, or records a new one.
@@ -170,159 +185,6 @@ public final class Pipeline: @unchecked Sendable {
         try await control.run { try $0.insertRun(run) }
         return (run, false)
     }
-
-    /// A text ready for the dedup and embedding stages.
-    struct Candidate {
-        var hash: TextHash
-        var normalized: String
-        var recordIndex: Int
-    }
-
-    /// Renders, normalizes, filters and hashes every text of `records`; counts skips and in-run duplicates
-    /// into `counters` when given (nil while replaying, which only rebuilds the dedup set).
-    private func candidates(of records: [Record], counters: inout RunCounters?) -> [Candidate] {
-        var out: [Candidate] = []
-        out.reserveCapacity(records.count * templates.count)
-        let minChars = job.source.minChars, maxChars = job.source.maxChars
-        for (index, record) in records.enumerated() {
-            for template in templates {
-                guard let raw = template.render(record) else {
-                    counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
-                    continue
-                }
-                let normalized = TextNormalizer.normalize(raw)
-                let length = normalized.utf8.count <= maxChars ? normalized.unicodeScalars.count : Int.max
-                if length == 0 {
-                    counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
-                    continue
-                }
-                if length < minChars {
-                    counters?.skipped[SkipReason.tooShort.rawValue, default: 0] += 1
-                    continue
-                }
-                if length > maxChars {
-                    counters?.skipped[SkipReason.tooLong.rawValue, default: 0] += 1
-                    continue
-                }
-                counters?.texts += 1
-                let hash = TextHash(normalized: normalized)
-                guard seen.insert(hash) else {
-                    counters?.duplicatesInRun += 1
-                    continue
-                }
-                out.append(Candidate(hash: hash, normalized: normalized, recordIndex: index))
-            }
-        }
-        return out
-    }
-
-    private func replay(_ chunk: RecordChunk) {
-        var none: RunCounters? = nil
-        _ = candidates(of: chunk.records, counters: &none)
-    }
-
-    /// Processes one chunk up to (not including) its checkpoint; returns the failures to record with it.
-    private func process(_ chunk: RecordChunk, run: inout RunRecord) async throws -> [RecordFailure] {
-        var counters: RunCounters? = run.counters
-        counters?.records += Int64(chunk.records.count)
-        counters?.addSkips(chunk.skipped)
-        let fresh = timed("normalize") { candidates(of: chunk.records, counters: &counters) }
-        guard var counters else { return chunk.failures }
-
-        // Which keys each shard owns.
-        let owners = ring.owners(of: fresh.map(\.hash))
-        var perShard = [[Int]](repeating: [], count: shards.count)
-        for (i, owner) in owners.enumerated() { perShard[owner].append(i) }
-
-        // One batched lookup per shard, all shards at once.
-        let stored = self.stored, tenant = job.store.tenant
-        let found: [[TextHash: StoredKey]] = try await timedAsync("lookup") {
-            try await withThrowingTaskGroup(of: (Int, [TextHash: StoredKey]).self) { group in
-                for (s, indices) in perShard.enumerated() where !indices.isEmpty {
-                    let keys = indices.map { fresh[$0].hash }
-                    group.addTask { (s, try await self.shards[s].run { try $0.lookup(keys, model: stored, tenant: tenant) }) }
-                }
-                var result = [[TextHash: StoredKey]](repeating: [:], count: shards.count)
-                for try await (s, map) in group { result[s] = map }
-                return result
-            }
-        }
-
-        // Keep what must be embedded. A key stored by this very run was committed after the last checkpoint
-        // by an attempt that then died: it counts as embedded and stored, as in an uninterrupted run, and is
-        // not paid for again.
-        var toEmbed: [Int] = []
-        for (i, candidate) in fresh.enumerated() {
-            if let hit = found[owners[i]][candidate.hash] {
-                if hit.seededByRun == run.id {
-                    counters.embedded += 1
-                    counters.stored += 1
-                } else {
-                    counters.alreadyStored += 1
-                }
-            } else {
-                toEmbed.append(i)
-            }
-        }
-
-        // Embed in batches cut by items and tokens.
-        let prefix = spec.documentPrefix ?? ""
-        let inputs: [EmbeddingInput] = toEmbed.map { i in
-            let text = prefix.isEmpty ? fresh[i].normalized : prefix + fresh[i].normalized
-            return EmbeddingInput(text: text, hash: fresh[i].hash,
-                                  estimatedTokens: batcher.estimateTokens(utf8Count: text.utf8.count, maxInputTokens: spec.maxInputTokens))
-        }
-        let dims = stored.dimensions
-        var batches = shards.map { _ in ShardBatch(dimensions: dims) }
-        try await timedAsync("embed") {
-            for range in batcher.cut(tokens: inputs.map(\.estimatedTokens)) {
-                let slice = Array(inputs[range])
-                let matrix = try await provider.embed(slice)
-                guard matrix.rows == slice.count, matrix.dimensions == dims, matrix.values.count == slice.count * dims else {
-                    throw ProviderError(provider: provider.kind, message: "returned \(matrix.rows) vectors of \(matrix.dimensions) dimensions for \(slice.count) texts; expected \(dims) dimensions")
-                }
-                counters.textsSent += Int64(slice.count)
-                counters.batchesSent += 1
-                counters.tokensSent += Int64(matrix.tokensUsed ?? slice.reduce(0) { $0 + $1.estimatedTokens })
-                for (offset, input) in slice.enumerated() {
-                    let i = toEmbed[range.lowerBound + offset]
-                    let s = owners[i]
-                    let record = chunk.records[fresh[i].recordIndex]
-                    batches[s].hashes.append(input.hash)
-                    batches[s].vectors.append(contentsOf: matrix.values[(offset * dims)..<((offset + 1) * dims)])
-                    batches[s].texts.append(SeededText(source: source.kind, category: record.category, recordID: record.id,
-                                                       title: record.title, text: fresh[i].normalized))
-                }
-            }
-        }
-        counters.embedded += Int64(toEmbed.count)
-
-        // Every shard commits its part before the checkpoint may move.
-        let runID = run.id, sourceKind = source.kind
-        let written: Int = try await timedAsync("write") {
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                for (s, batch) in batches.enumerated() where batch.count > 0 {
-                    group.addTask { try await self.shards[s].run { try $0.write(batch, model: stored, tenant: tenant, runID: runID, source: sourceKind) } }
-                }
-                return try await group.reduce(0, +)
-            }
-        }
-        counters.stored += Int64(written)
-        run.counters = counters
-        return chunk.failures
-    }
-
-    private func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
-        let start = ContinuousClock.now
-        defer { stageSeconds[stage, default: 0] += (ContinuousClock.now - start).seconds }
-        return try body()
-    }
-
-    private func timedAsync<T>(_ stage: String, _ body: () async throws -> T) async rethrows -> T {
-        let start = ContinuousClock.now
-        defer { stageSeconds[stage, default: 0] += (ContinuousClock.now - start).seconds }
-        return try await body()
-    }
 }
 
 /// A provider failed in a way retrying won't fix here.
@@ -336,35 +198,4 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         self.hint = hint
     }
     public var description: String { "provider \(provider): \(message)" + (hint.map { " — \($0)" } ?? "") }
-}
-
-/// Busy time of the source thread: running, minus the time it waits for the pipeline to take a chunk.
-final class SourceClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var since: ContinuousClock.Instant?
-    private var accumulated: Double = 0
-
-    func resume() {
-        lock.lock(); defer { lock.unlock() }
-        since = ContinuousClock.now
-    }
-
-    func pause() {
-        lock.lock(); defer { lock.unlock() }
-        if let since { accumulated += (ContinuousClock.now - since).seconds }
-        since = nil
-    }
-
-    var total: Double {
-        lock.lock(); defer { lock.unlock() }
-        return accumulated
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
 }

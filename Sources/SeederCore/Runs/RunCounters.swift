@@ -31,6 +31,20 @@ public struct RunCounters: Codable, Sendable, Equatable {
 
     public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
 
+    /// Adds a chunk's counts (positions are set, not added: see the pipeline's commit stage).
+    mutating func add(_ d: RunCounters) {
+        records += d.records
+        for (reason, n) in d.skipped { skipped[reason, default: 0] += n }
+        texts += d.texts
+        duplicatesInRun += d.duplicatesInRun
+        alreadyStored += d.alreadyStored
+        embedded += d.embedded
+        stored += d.stored
+        textsSent += d.textsSent
+        batchesSent += d.batchesSent
+        tokensSent += d.tokensSent
+    }
+
     mutating func addSkips(_ skips: [SkipReason: Int]) {
         for (reason, n) in skips { skipped[reason.rawValue, default: 0] += Int64(n) }
     }

@@ -90,29 +90,32 @@ public final class SQLiteShard {
                     """)
                 var inserted = 0
                 let dims = batch.dimensions
-                try batch.vectors.withUnsafeBufferPointer { vectors in
+                // Columns that are the same for every row are bound once; rewind() keeps them.
+                try insertEmbedding.bind(model.model, at: 2)
+                try insertEmbedding.bind(model.version, at: 3)
+                try insertEmbedding.bind(Int64(dims), at: 4)
+                try insertEmbedding.bind(tenant, at: 6)
+                try insertText.bind(model.model, at: 2)
+                try insertText.bind(model.version, at: 3)
+                try insertText.bind(tenant, at: 4)
+                try insertText.bind(runID, at: 5)
+                try insertText.bind(source, at: 6)
+                try batch.vectors.withUnsafeBytes { vectors in
+                    let rowBytes = dims * MemoryLayout<Float>.size
                     for i in 0..<batch.count {
                         let hex = batch.hashes[i].hex
-                        insertEmbedding.reset()
+                        insertEmbedding.rewind()
                         try insertEmbedding.bind(hex, at: 1)
-                        try insertEmbedding.bind(model.model, at: 2)
-                        try insertEmbedding.bind(model.version, at: 3)
-                        try insertEmbedding.bind(Int64(dims), at: 4)
                         // float32 little-endian: the in-memory layout on every platform Swift runs on here.
-                        try insertEmbedding.bind(blob: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(vectors)[(i * dims * 4)..<((i + 1) * dims * 4)]), at: 5)
-                        try insertEmbedding.bind(tenant, at: 6)
+                        // Borrowed, not copied: `vectors` outlives the step.
+                        try insertEmbedding.bind(borrowedBlob: UnsafeRawBufferPointer(rebasing: vectors[(i * rowBytes)..<((i + 1) * rowBytes)]), at: 5)
                         try insertEmbedding.run()
                         let added = db.changes
                         inserted += added
                         guard added > 0 else { continue }
                         let meta = batch.texts[i]
-                        insertText.reset()
+                        insertText.rewind()
                         try insertText.bind(hex, at: 1)
-                        try insertText.bind(model.model, at: 2)
-                        try insertText.bind(model.version, at: 3)
-                        try insertText.bind(tenant, at: 4)
-                        try insertText.bind(runID, at: 5)
-                        try insertText.bind(source, at: 6)
                         try insertText.bind(meta.category, at: 7)
                         try insertText.bind(meta.recordID, at: 8)
                         try insertText.bind(meta.title, at: 9)

@@ -9,6 +9,18 @@ public struct ShardBatch: Sendable {
     public init(dimensions: Int) { self.dimensions = dimensions }
 
     public var count: Int { hashes.count }
+
+    mutating func reserve(_ rows: Int) {
+        hashes.reserveCapacity(rows)
+        vectors.reserveCapacity(rows * dimensions)
+        texts.reserveCapacity(rows)
+    }
+
+    mutating func append(hash: TextHash, vector: UnsafeBufferPointer<Float>, text: SeededText) {
+        hashes.append(hash)
+        vectors.append(contentsOf: vector)
+        texts.append(text)
+    }
 }
 
 /// Where a seeded text came from, kept in `seeder_texts` for reports and re-embedding.

@@ -27,10 +27,18 @@ public final class SQLiteStatement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Resets the statement so it can run again, keeping its bindings: a loop rebinds only what changes.
+    public func rewind() {
+        sqlite3_reset(handle)
+    }
+
     public func bind(_ value: String, at index: Int32) throws {
         // SQLITE_TRANSIENT: SQLite copies the bytes, so the Swift string need not outlive the call.
-        let rc = value.utf8CString.withUnsafeBufferPointer { buffer in
-            sqlite3_bind_text(handle, index, buffer.baseAddress, Int32(buffer.count - 1), sqliteTransient)
+        // withUTF8 is zero-copy for native strings.
+        var value = value
+        let rc = value.withUTF8 { buffer in
+            sqlite3_bind_text(handle, index, UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                              Int32(buffer.count), sqliteTransient)
         }
         try check(rc)
     }
@@ -50,6 +58,12 @@ public final class SQLiteStatement {
     /// Binds a blob from raw bytes (copied by SQLite).
     public func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws {
         try check(sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), sqliteTransient))
+    }
+
+    /// Binds a blob without copying it: the bytes must stay valid until the statement is stepped and
+    /// reset or rebound (SQLITE_STATIC). For large values bound in a tight loop over a buffer the caller owns.
+    public func bind(borrowedBlob blob: UnsafeRawBufferPointer, at index: Int32) throws {
+        try check(sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), nil))
     }
 
     /// Steps once: true when a row is available, false when done.

@@ -1,0 +1,145 @@
+import Foundation
+
+/// A chunk ready to commit: the rows for each shard, and what the chunk adds to the run's counters.
+struct PreparedChunk: Sendable {
+    var batches: [ShardBatch]
+    var delta: RunCounters
+    var failures: [RecordFailure]
+    var checkpoint: SourceCheckpoint
+    var inputBytesRead: Int64
+}
+
+/// The prepare stage: texts → normalized, hashed, deduplicated, looked up, embedded.
+extension Pipeline {
+    /// A text ready for the dedup and embedding stages.
+    struct Candidate {
+        var hash: TextHash
+        var normalized: String
+        var recordIndex: Int
+    }
+
+    /// Renders, normalizes, filters and hashes every text of `records`, adding them to the in-run set; counts
+    /// skips and in-run duplicates into `counters` when given (nil while replaying, which only rebuilds the set).
+    func candidates(of records: [Record], counters: inout RunCounters?) -> [Candidate] {
+        var out: [Candidate] = []
+        out.reserveCapacity(records.count * templates.count)
+        let minChars = job.source.minChars, maxChars = job.source.maxChars
+        for (index, record) in records.enumerated() {
+            for template in templates {
+                guard let raw = template.render(record) else {
+                    counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
+                    continue
+                }
+                let normalized = TextNormalizer.normalize(raw)
+                // Length in Unicode scalars; the UTF-8 length bounds it, which saves counting long texts.
+                let bytes = normalized.utf8.count
+                let length = bytes <= maxChars || bytes < minChars ? normalized.unicodeScalars.count : maxChars + 1
+                if length == 0 {
+                    counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
+                    continue
+                }
+                if length < minChars {
+                    counters?.skipped[SkipReason.tooShort.rawValue, default: 0] += 1
+                    continue
+                }
+                if length > maxChars {
+                    counters?.skipped[SkipReason.tooLong.rawValue, default: 0] += 1
+                    continue
+                }
+                counters?.texts += 1
+                let hash = TextHash(normalized: normalized)
+                guard seen.insert(hash) else {
+                    counters?.duplicatesInRun += 1
+                    continue
+                }
+                out.append(Candidate(hash: hash, normalized: normalized, recordIndex: index))
+            }
+        }
+        return out
+    }
+
+    func replay(_ chunk: RecordChunk) {
+        var none: RunCounters? = nil
+        _ = candidates(of: chunk.records, counters: &none)
+    }
+
+    /// Everything for one chunk short of writing it.
+    func prepare(_ chunk: RecordChunk, runID: String) async throws -> PreparedChunk {
+        var counting: RunCounters? = RunCounters()
+        let fresh = timer.time("normalize") { candidates(of: chunk.records, counters: &counting) }
+        var delta = counting ?? RunCounters()
+        delta.records = Int64(chunk.records.count)
+        delta.addSkips(chunk.skipped)
+
+        // Which keys each shard owns.
+        let owners = ring.owners(of: fresh.map(\.hash))
+        var perShard = [[Int]](repeating: [], count: shards.count)
+        for (i, owner) in owners.enumerated() { perShard[owner].append(i) }
+
+        // One batched lookup per shard, all shards at once.
+        let stored = self.stored, tenant = job.store.tenant
+        let found: [[TextHash: StoredKey]] = try await timer.time("lookup") {
+            try await withThrowingTaskGroup(of: (Int, [TextHash: StoredKey]).self) { group in
+                for (s, indices) in perShard.enumerated() where !indices.isEmpty {
+                    let keys = indices.map { fresh[$0].hash }
+                    group.addTask { (s, try await self.shards[s].read { try $0.lookup(keys, model: stored, tenant: tenant) }) }
+                }
+                var result = [[TextHash: StoredKey]](repeating: [:], count: shards.count)
+                for try await (s, map) in group { result[s] = map }
+                return result
+            }
+        }
+
+        // Keep what must be embedded. A key stored by this very run was committed after the last checkpoint by an
+        // attempt that then died: it counts as embedded and stored, as in an uninterrupted run, and is not paid
+        // for again.
+        var toEmbed: [Int] = []
+        for (i, candidate) in fresh.enumerated() {
+            if let hit = found[owners[i]][candidate.hash] {
+                if hit.seededByRun == runID {
+                    delta.embedded += 1
+                    delta.stored += 1
+                } else {
+                    delta.alreadyStored += 1
+                }
+            } else {
+                toEmbed.append(i)
+            }
+        }
+
+        // Embed in batches cut by items and tokens, and sort the vectors into per-shard batches.
+        let prefix = spec.documentPrefix ?? ""
+        let inputs: [EmbeddingInput] = toEmbed.map { i in
+            let text = prefix.isEmpty ? fresh[i].normalized : prefix + fresh[i].normalized
+            return EmbeddingInput(text: text, hash: fresh[i].hash,
+                                  estimatedTokens: batcher.estimateTokens(utf8Count: text.utf8.count, maxInputTokens: spec.maxInputTokens))
+        }
+        let dims = stored.dimensions
+        var batches = shards.map { _ in ShardBatch(dimensions: dims) }
+        for s in batches.indices { batches[s].reserve(perShard[s].count) }
+        try await timer.time("embed") {
+            for range in batcher.cut(tokens: inputs.map(\.estimatedTokens)) {
+                let slice = Array(inputs[range])
+                let matrix = try await provider.embed(slice)
+                guard matrix.rows == slice.count, matrix.dimensions == dims, matrix.values.count == slice.count * dims else {
+                    throw ProviderError(provider: provider.kind, message: "returned \(matrix.rows) vectors of \(matrix.dimensions) dimensions for \(slice.count) texts; expected \(dims) dimensions")
+                }
+                delta.textsSent += Int64(slice.count)
+                delta.batchesSent += 1
+                delta.tokensSent += Int64(matrix.tokensUsed ?? slice.reduce(0) { $0 + $1.estimatedTokens })
+                matrix.values.withUnsafeBufferPointer { values in
+                    for offset in slice.indices {
+                        let i = toEmbed[range.lowerBound + offset]
+                        let record = chunk.records[fresh[i].recordIndex]
+                        batches[owners[i]].append(hash: fresh[i].hash, vector: UnsafeBufferPointer(rebasing: values[(offset * dims)..<((offset + 1) * dims)]),
+                                                  text: SeededText(source: source.kind, category: record.category, recordID: record.id,
+                                                                   title: record.title, text: fresh[i].normalized))
+                    }
+                }
+            }
+        }
+        delta.embedded += Int64(toEmbed.count)
+        return PreparedChunk(batches: batches, delta: delta, failures: chunk.failures, checkpoint: chunk.checkpoint,
+                             inputBytesRead: chunk.inputBytesRead)
+    }
+}
