@@ -31,6 +31,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(provider.requests, 4, "one request per chunk here: no chunk has more than 3 new texts")
     }
 
+    func testARunLeavesEveryShardCheckpointedWithAnEmptyWriteAheadLog() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(limit: 4))
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        for shard in job.store.shards {
+            // Absent (the connections closed) or empty (checkpointed and truncated): either way every committed
+            // row is in the database file.
+            let wal = (try? FileManager.default.attributesOfItem(atPath: shard.path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+            XCTAssertEqual(wal, 0, shard.path)
+        }
+    }
+
+    func testTheProvidersOwnLimitsCapTheJobsBatches() async throws {
+        let dir = try temporaryDirectory(self)
+        let provider = CountingProvider(limits: BatchLimits(maxItems: 2))
+        let summary = try await run(makeJob(dir: dir, chunk: 16, maxItems: 100), provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.counters.embedded, 10)
+        XCTAssertEqual(provider.requestSizes, [2, 2, 2, 2, 2])
+    }
+
     func testEveryRowIsOnTheShardTheRingNames() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)
@@ -91,7 +112,7 @@ final class PipelineTests: XCTestCase {
             batch.vectors = HashEmbeddingProvider.vectors(for: [hash], dimensions: 8).values
             batch.texts = [SeededText(source: "test", category: "", recordID: "r", title: "", text: text)]
             let rows = batch
-            _ = try await shards[ring.shard(for: hash)].run { try $0.write(rows, model: stored, tenant: "public", runID: first.runID, source: "test") }
+            _ = try await shards[ring.shard(for: hash)].run { try $0.write(rows, model: stored, tenant: "public", runID: first.runID, chunkEnd: 8, source: "test") }
         }
         let provider = CountingProvider()
         let resumed = try await run(job, provider: provider, records: records)

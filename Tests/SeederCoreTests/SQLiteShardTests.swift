@@ -28,10 +28,13 @@ final class SQLiteShardTests: XCTestCase {
         batch.hashes = [TextHash(normalized: "a"), TextHash(normalized: "b")]
         batch.vectors = [1.0, -2.5, 0.25, 3.0]
         batch.texts = ["a", "b"].map { SeededText(source: "s", category: "c", recordID: $0, title: "t", text: $0) }
-        XCTAssertEqual(try shard.write(batch, model: model, tenant: "public", runID: "r1", source: "s"), 2)
-        XCTAssertEqual(try shard.write(batch, model: model, tenant: "public", runID: "r2", source: "s"), 0)
+        XCTAssertEqual(try shard.write(batch, model: model, tenant: "public", runID: "r1", chunkEnd: 10, source: "s"), 2)
+        XCTAssertEqual(try shard.write(batch, model: model, tenant: "public", runID: "r2", chunkEnd: 10, source: "s"), 0)
         let found = try shard.lookup([TextHash(normalized: "a"), TextHash(normalized: "zzz")], model: model, tenant: "public")
-        XCTAssertEqual(found, [TextHash(normalized: "a"): StoredKey(seededByRun: "r1")])
+        XCTAssertEqual(found, [TextHash(normalized: "a")])
+        XCTAssertEqual(try shard.keysWritten(runID: "r1", after: 9), [TextHash(normalized: "a"), TextHash(normalized: "b")])
+        XCTAssertEqual(try shard.keysWritten(runID: "r1", after: 10), [], "only chunks ending after the checkpoint")
+        XCTAssertEqual(try shard.keysWritten(runID: "r2", after: 0), [], "a row written once is credited to the run that inserted it")
         XCTAssertTrue(try shard.lookup([TextHash(normalized: "a")], model: model, tenant: "other").isEmpty)
         XCTAssertTrue(try shard.lookup([TextHash(normalized: "a")], model: StoredModel(model: "m", version: "2", dimensions: 2), tenant: "public").isEmpty)
 
@@ -52,7 +55,7 @@ final class SQLiteShardTests: XCTestCase {
             batch.vectors.append(Float(i))
             batch.texts.append(SeededText(source: "s", category: "", recordID: "\(i)", title: "", text: "t\(i)"))
         }
-        try shard.write(batch, model: model, tenant: "public", runID: "r", source: "s")
+        try shard.write(batch, model: model, tenant: "public", runID: "r", chunkEnd: 1, source: "s")
         let probe = (0..<2_000).map { TextHash(normalized: "t\($0)") }
         XCTAssertEqual(try shard.lookup(probe, model: model, tenant: "public").count, 1_234)
         XCTAssertEqual(try shard.digest().rows, 1_234)

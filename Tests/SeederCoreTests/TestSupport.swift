@@ -39,14 +39,21 @@ final class CountingProvider: EmbeddingProvider, @unchecked Sendable {
     private(set) var asked: [TextHash] = []
     private(set) var requests = 0
 
-    init(dimensions: Int = 8) {
+    let batchLimits: BatchLimits
+
+    init(dimensions: Int = 8, limits: BatchLimits = .none) {
         storedModel = .hashStandIn(for: ModelCatalog.lookup("minilm-l6")!, dimensions: dimensions)
+        batchLimits = limits
     }
+
+    /// Sizes of the requests made, in order.
+    private(set) var requestSizes: [Int] = []
 
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix {
         lock.withLock {
             asked += batch.map(\.hash)
             requests += 1
+            requestSizes.append(batch.count)
         }
         return HashEmbeddingProvider.vectors(for: batch.map(\.hash), dimensions: storedModel.dimensions)
     }

@@ -49,6 +49,9 @@ public struct JobConfig: Sendable, Equatable {
         public var tenant: String
         /// `full`: every commit is fsynced (safe against power loss); `normal`: safe against process crashes only.
         public var durability: Durability
+        /// SQLite page cache per shard, in MiB. Keys are random, so once a shard's indexes outgrow it every insert
+        /// reads pages back: raise it on big dumps if memory allows (each shard uses about this much).
+        public var cacheMB: Int = 8
     }
 
     public struct BatchSettings: Sendable, Equatable {

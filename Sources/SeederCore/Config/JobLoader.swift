@@ -6,7 +6,7 @@ public enum JobLoader {
     static let sourceKeys = ["kind", "input", "texts", "min_chars", "max_chars"]
     static let modelKeys = ["name", "dimensions"]
     static let providerKeys = ["kind"]
-    static let storeKeys = ["kind", "shards", "tenant", "durability"]
+    static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb"]
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
     static let sourceKinds = ["wikipedia-abstracts"]
@@ -151,7 +151,8 @@ public enum JobLoader {
                           maxChars: try source.int("max_chars", range: 1...100_000_000) ?? 100_000),
             model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536)),
             provider: .init(kind: try provider.string("kind")),
-            store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability),
+            store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability,
+                         cacheMB: try store.int("cache_mb", range: 1...65_536) ?? 8),
             batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,
                          maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
                          chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 8_192,

@@ -1,29 +1,75 @@
 import Foundation
 
-/// The commit stage: every shard commits its part of a chunk, then the checkpoint moves, in input order.
+/// What the commit stage carries from one chunk to the next: the run as committed so far, and what has not yet
+/// been saved as its checkpoint. Touched by one commit at a time (each awaits the previous one), and by the run
+/// loop only after awaiting the last.
+final class CommitState: @unchecked Sendable {
+    var run: RunRecord
+    var unsavedFailures: [RecordFailure] = []
+    var lastSaved = ContinuousClock.now
+    /// `run.activeSeconds` when this invocation started, and when: active time is summed over invocations.
+    let activeBefore: Double
+    let invocationStart = ContinuousClock.now
+
+    init(run: RunRecord) {
+        self.run = run
+        self.activeBefore = run.activeSeconds
+    }
+}
+
+/// The commit stage: every shard commits its part of a chunk, in input order; the run's checkpoint follows.
 extension Pipeline {
-    /// Writes `chunk` to its shards (in parallel, one transaction each), then saves the checkpoint with the
-    /// counters and failures in the control shard. Returns the run as saved.
-    func commit(_ chunk: PreparedChunk, onto base: RunRecord, options: RunOptions) async throws -> RunRecord {
-        var run = base
-        let stored = self.stored, tenant = job.store.tenant, runID = run.id, sourceKind = source.kind
+    /// How often the checkpoint is saved. Rows committed since the last save are not lost by a crash (they are
+    /// found in the shards and counted as the run's, not embedded again); only reading resumes further back.
+    static let checkpointInterval: Duration = .seconds(2)
+
+    /// Writes `chunk` to its shards (in parallel, one transaction each), then moves the run's position past it,
+    /// saving the checkpoint when `checkpointInterval` has passed.
+    func commit(_ chunk: PreparedChunk, state: CommitState, options: RunOptions) async throws {
+        let stored = self.stored, tenant = job.store.tenant, runID = state.run.id, sourceKind = source.kind
+        let chunkEnd = chunk.checkpoint.items
         let written: Int = try await timer.time("write") {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for (s, batch) in chunk.batches.enumerated() where batch.count > 0 {
-                    group.addTask { try await self.shards[s].run { try $0.write(batch, model: stored, tenant: tenant, runID: runID, source: sourceKind) } }
+                    group.addTask {
+                        let rows = try await self.shards[s].run { try $0.write(batch, model: stored, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: sourceKind) }
+                        self.shards[s].checkpointInBackground()
+                        return rows
+                    }
                 }
                 return try await group.reduce(0, +)
             }
         }
-        run.counters.add(chunk.delta)
-        run.counters.stored += Int64(written)
-        run.counters.itemsRead = chunk.checkpoint.items
-        run.counters.inputBytesRead = chunk.inputBytesRead
-        run.checkpoint = chunk.checkpoint
-        run.updatedAt = Date()
-        let snapshot = run
-        try await timer.time("checkpoint") { try await self.control.run { try $0.saveProgress(of: snapshot, failures: chunk.failures) } }
-        options.onCheckpoint?(run)
-        return run
+        state.run.counters.add(chunk.delta)
+        state.run.counters.stored += Int64(written)
+        state.run.counters.itemsRead = chunk.checkpoint.items
+        state.run.counters.inputBytesRead = chunk.inputBytesRead
+        state.run.checkpoint = chunk.checkpoint
+        state.unsavedFailures += chunk.failures
+        if ContinuousClock.now - state.lastSaved >= Self.checkpointInterval {
+            try await persist(state)
+        }
+        options.onCheckpoint?(state.run)
+    }
+
+    /// Saves the run — state, checkpoint, counters, failures — in the control shard, in one transaction. With
+    /// `durability = full`, every shard's write-ahead log is fsynced first, so the saved position never passes a
+    /// row that power loss could take.
+    func persist(_ state: CommitState) async throws {
+        if job.store.durability == .full {
+            try await timer.time("sync") {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for shard in shards { group.addTask { try await shard.run { try $0.syncWAL() } } }
+                    try await group.waitForAll()
+                }
+            }
+        }
+        let now = ContinuousClock.now
+        state.run.activeSeconds = state.activeBefore + (now - state.invocationStart).seconds
+        state.run.updatedAt = Date()
+        let snapshot = state.run, failures = state.unsavedFailures
+        try await timer.time("checkpoint") { try await self.control.run { try $0.saveProgress(of: snapshot, failures: failures) } }
+        state.unsavedFailures = []
+        state.lastSaved = now
     }
 }

@@ -64,7 +64,8 @@ extension Pipeline {
     }
 
     /// Everything for one chunk short of writing it.
-    func prepare(_ chunk: RecordChunk, runID: String) async throws -> PreparedChunk {
+    /// - Parameter recovered: keys this run committed after its last checkpoint before it was killed.
+    func prepare(_ chunk: RecordChunk, recovered: Set<TextHash>) async throws -> PreparedChunk {
         var counting: RunCounters? = RunCounters()
         let fresh = timer.time("normalize") { candidates(of: chunk.records, counters: &counting) }
         var delta = counting ?? RunCounters()
@@ -78,13 +79,13 @@ extension Pipeline {
 
         // One batched lookup per shard, all shards at once.
         let stored = self.stored, tenant = job.store.tenant
-        let found: [[TextHash: StoredKey]] = try await timer.time("lookup") {
-            try await withThrowingTaskGroup(of: (Int, [TextHash: StoredKey]).self) { group in
+        let found: [Set<TextHash>] = try await timer.time("lookup") {
+            try await withThrowingTaskGroup(of: (Int, Set<TextHash>).self) { group in
                 for (s, indices) in perShard.enumerated() where !indices.isEmpty {
                     let keys = indices.map { fresh[$0].hash }
                     group.addTask { (s, try await self.shards[s].read { try $0.lookup(keys, model: stored, tenant: tenant) }) }
                 }
-                var result = [[TextHash: StoredKey]](repeating: [:], count: shards.count)
+                var result = [Set<TextHash>](repeating: [], count: shards.count)
                 for try await (s, map) in group { result[s] = map }
                 return result
             }
@@ -95,8 +96,8 @@ extension Pipeline {
         // for again.
         var toEmbed: [Int] = []
         for (i, candidate) in fresh.enumerated() {
-            if let hit = found[owners[i]][candidate.hash] {
-                if hit.seededByRun == runID {
+            if found[owners[i]].contains(candidate.hash) {
+                if recovered.contains(candidate.hash) {
                     delta.embedded += 1
                     delta.stored += 1
                 } else {

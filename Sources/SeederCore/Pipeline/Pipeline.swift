@@ -33,7 +33,11 @@ public final class Pipeline: @unchecked Sendable {
         self.provider = provider
         self.shards = shards
         self.ring = try ShardRing(shardNames: shards.map(\.location.name))
-        self.batcher = Batcher(maxItems: job.batch.maxItems, maxTokens: job.batch.maxTokens, bytesPerToken: job.batch.bytesPerToken)
+        // The job's limits, capped by what the provider accepts per request.
+        let limits = provider.batchLimits
+        self.batcher = Batcher(maxItems: min(job.batch.maxItems, limits.maxItems ?? .max),
+                               maxTokens: min(job.batch.maxTokens, limits.maxTokens ?? .max),
+                               bytesPerToken: job.batch.bytesPerToken)
         self.templates = try job.source.texts.map { try TextTemplate($0) }
         self.logger = logger
     }
@@ -48,31 +52,29 @@ public final class Pipeline: @unchecked Sendable {
         let resumeAt = run.checkpoint
         logger.info("\(resumed ? "resuming" : "starting") run \(run.id) of \(job.name) with \(stored.model) at item \(resumeAt.items)")
 
+        // What an attempt that died committed past the checkpoint: found in the shards, not embedded again.
+        let recovered = resumed ? try await keysWritten(runID: run.id, after: resumeAt.items) : []
         let channel = ChunkChannel<RecordChunk>(capacity: 2)
         let sourceClock = startSource(resumeAt: resumeAt, into: channel)
         var itemsThisInvocation: Int64 = 0
         var lastPosition = resumeAt.items
-        var activeSince = ContinuousClock.now
-        // The commit of the previous chunk, running while the next one is prepared; it hands back the run.
-        var pending: Task<RunRecord, Error>?
+        let state = CommitState(run: run)
+        // The commit of the previous chunk, running while the next one is prepared.
+        var pending: Task<Void, Error>?
         do {
             while let chunk = try await channel.next() {
                 if chunk.isReplay {
                     timer.time("replay") { replay(chunk) }
                     continue
                 }
-                let prepared = try await prepare(chunk, runID: run.id)
+                let prepared = try await prepare(chunk, recovered: recovered)
                 itemsThisInvocation += chunk.checkpoint.items - lastPosition
                 lastPosition = chunk.checkpoint.items
-                if let previous = pending { run = try await previous.value }
-                let now = ContinuousClock.now
-                run.activeSeconds += (now - activeSince).seconds
-                activeSince = now
-                let base = run
-                pending = Task { try await self.commit(prepared, onto: base, options: options) }
+                try await pending?.value
+                pending = Task { try await self.commit(prepared, state: state, options: options) }
 
                 if let limit = options.limit, itemsThisInvocation >= limit {
-                    run = try await pending?.value ?? run
+                    try await pending?.value
                     pending = nil
                     // Budget spent. If the input ends right here the run is done, not paused: look ahead.
                     // A chunk taken here is dropped: the checkpoint is before it, so the next run reads it again.
@@ -80,35 +82,35 @@ public final class Pipeline: @unchecked Sendable {
                     do { inputEnded = try await channel.next() == nil } catch { /* it surfaces again on the next run */ }
                     if !inputEnded {
                         channel.cancel()
-                        run.state = .paused
-                        let paused = run
-                        try await control.run { try $0.saveProgress(of: paused, failures: []) }
+                        state.run.state = .paused
+                        try await persist(state)
                     }
                     break
                 }
             }
-            if let previous = pending { run = try await previous.value }
+            try await pending?.value
         } catch {
             channel.cancel()
-            // Let a commit under way finish: its checkpoint is valid, and the failure is recorded after it.
-            if let previous = pending, let committed = try? await previous.value { run = committed }
-            run.state = .failed
-            run.error = String(describing: error)
-            run.activeSeconds += (ContinuousClock.now - activeSince).seconds
-            run.updatedAt = Date()
-            let snapshot = run
-            // Best effort: the checkpoint itself is already saved; this records why the run stopped.
-            try? await control.run { try $0.saveProgress(of: snapshot, failures: []) }
-            throw RunStopped(run: run, underlying: error)
+            // Let a commit under way finish: what it committed is saved with the failure.
+            _ = try? await pending?.value
+            state.run.state = .failed
+            state.run.error = String(describing: error)
+            // Best effort: if even this fails, the last saved checkpoint stands, and is consistent.
+            try? await persist(state)
+            throw RunStopped(run: state.run, underlying: error)
         }
-        if run.state != .paused {
-            run.state = .done
-            run.finishedAt = Date()
-            run.error = nil
-            run.activeSeconds += (ContinuousClock.now - activeSince).seconds
-            run.updatedAt = Date()
-            let snapshot = run
-            try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
+        if state.run.state != .paused {
+            state.run.state = .done
+            state.run.finishedAt = Date()
+            state.run.error = nil
+            try await persist(state)
+        }
+        run = state.run
+        try await timer.time("wal_checkpoint") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for shard in shards { group.addTask { try await shard.run { try $0.checkpointWAL() } } }
+                try await group.waitForAll()
+            }
         }
         var stages = timer.snapshot
         stages["source"] = sourceClock.total
@@ -116,6 +118,14 @@ public final class Pipeline: @unchecked Sendable {
                           itemsThisInvocation: itemsThisInvocation, wallSeconds: (ContinuousClock.now - started).seconds,
                           stageSeconds: stages, dedupSetBytes: seen.memoryBytes, model: stored.model,
                           modelVersion: stored.version, normalizerVersion: TextNormalizer.version)
+    }
+
+    /// The keys `runID` wrote to any shard in chunks ending after `items`.
+    private func keysWritten(runID: String, after items: Int64) async throws -> Set<TextHash> {
+        try await withThrowingTaskGroup(of: Set<TextHash>.self) { group in
+            for shard in shards { group.addTask { try await shard.read { try $0.keysWritten(runID: runID, after: items) } } }
+            return try await group.reduce(into: []) { $0.formUnion($1) }
+        }
     }
 
     /// Starts the source on a thread of its own (its parser blocks); chunks arrive through `channel`.

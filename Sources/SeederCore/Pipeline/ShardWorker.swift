@@ -1,32 +1,52 @@
 import Dispatch
+import Foundation
 
 /// Owns one shard's connections and runs every call on them on serial queues of their own: SQLite's C calls
 /// block, so they stay off Swift's cooperative thread pool, and no connection is used by two threads at once.
 ///
-/// Two connections: the writer (rows, runs, checkpoints) and a reader for key lookups. In WAL mode the reader
-/// never waits for the writer, so the lookups of one chunk overlap the writes of the previous one; it sees
-/// only committed rows, which is all the pipeline asks of it (rows still being written are in the run's
-/// in-memory dedup set).
+/// Three connections, each on its own queue: the writer (rows, runs, checkpoints); a reader for key lookups,
+/// which in WAL mode never waits for the writer, so the lookups of one chunk overlap the writes of the previous
+/// one (it sees only committed rows, which is all the pipeline asks: rows still being written are in the run's
+/// in-memory dedup set); and a checkpointer, which copies the write-ahead log into the database file in the
+/// background after each commit, so that this I/O overlaps the rest of the work instead of stalling the writer.
 public final class ShardWorker: @unchecked Sendable {
     private let queue: DispatchQueue
     private let readQueue: DispatchQueue
-    // Touched only on `queue` and `readQueue` respectively.
+    private let checkpointQueue: DispatchQueue
+    // Touched only on `queue`, `readQueue` and `checkpointQueue` respectively.
     private let shard: SQLiteShard
     private let reader: SQLiteShard
+    private let checkpointer: SQLiteShard
+    private let checkpointPending = Flag()
     public let location: ShardLocation
 
-    /// Opens (creating when missing) the shard for writing, and a reader beside it.
-    public convenience init(location: ShardLocation, durability: JobConfig.Durability) throws {
-        let writer = try SQLiteShard(location: location, durability: durability)
-        try self.init(shard: writer, reader: SQLiteShard(location: location, durability: durability, readOnly: true))
+    /// Opens (creating when missing) the shard for writing, and a reader and a checkpointer beside it.
+    public init(location: ShardLocation, durability: JobConfig.Durability, cacheMB: Int = 8) throws {
+        shard = try SQLiteShard(location: location, durability: durability, cacheMB: cacheMB)
+        reader = try SQLiteShard(location: location, durability: durability, readOnly: true)
+        checkpointer = try SQLiteShard(location: location, durability: durability, cacheMB: 1)
+        self.location = location
+        queue = DispatchQueue(label: "seeder.shard.\(location.name)")
+        readQueue = DispatchQueue(label: "seeder.shard.\(location.name).read")
+        checkpointQueue = DispatchQueue(label: "seeder.shard.\(location.name).checkpoint")
     }
 
-    init(shard: SQLiteShard, reader: SQLiteShard) {
-        self.shard = shard
-        self.reader = reader
-        self.location = shard.location
-        self.queue = DispatchQueue(label: "seeder.shard.\(shard.location.name)")
-        self.readQueue = DispatchQueue(label: "seeder.shard.\(shard.location.name).read")
+    /// The write-ahead log size past which a background checkpoint starts. A checkpoint copies each page once
+    /// however often it changed since the last one, and the random-key index pages change in nearly every
+    /// commit: checkpointing after each commit would copy them again and again.
+    static let backgroundCheckpointBytes: Int64 = 64 << 20
+
+    /// Starts a background WAL checkpoint when the log has grown past ``backgroundCheckpointBytes``, unless one is
+    /// already running. Failures are left to the final checkpoint (and the writer's own autocheckpoint): this one
+    /// only moves work earlier.
+    public func checkpointInBackground() {
+        var info = stat()
+        guard stat(location.path + "-wal", &info) == 0, Int64(info.st_size) >= Self.backgroundCheckpointBytes else { return }
+        guard checkpointPending.set() else { return }
+        checkpointQueue.async {
+            try? self.checkpointer.checkpointWALPassively()
+            self.checkpointPending.clear()
+        }
     }
 
     /// Runs `body` with the writer connection on its own thread.
@@ -41,5 +61,24 @@ public final class ShardWorker: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             readQueue.async { continuation.resume(with: Result { try body(self.reader) }) }
         }
+    }
+}
+
+/// A test-and-set flag.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    /// Sets the flag; false when it was set already.
+    func set() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
+
+    func clear() {
+        lock.lock(); defer { lock.unlock() }
+        value = false
     }
 }

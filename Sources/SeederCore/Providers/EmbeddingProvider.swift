@@ -38,6 +38,26 @@ public protocol EmbeddingProvider: Sendable {
     var kind: String { get }
     /// The `model`/`model_version`/`dimensions` this provider's vectors are stored under.
     var storedModel: StoredModel { get }
+    /// The largest request the provider accepts (OpenAI: 2,048 inputs and 300,000 tokens; TEI: its
+    /// `max_client_batch_size` and `max_batch_tokens`). The batcher uses the smaller of these and the job's.
+    var batchLimits: BatchLimits { get }
     /// Embeds one batch.
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix
+}
+
+/// Per-request limits of a provider; nil means no limit of its own.
+public struct BatchLimits: Sendable, Equatable {
+    public var maxItems: Int?
+    public var maxTokens: Int?
+
+    public init(maxItems: Int? = nil, maxTokens: Int? = nil) {
+        self.maxItems = maxItems
+        self.maxTokens = maxTokens
+    }
+
+    public static let none = BatchLimits()
+}
+
+extension EmbeddingProvider {
+    public var batchLimits: BatchLimits { .none }
 }

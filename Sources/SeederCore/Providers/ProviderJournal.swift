@@ -26,16 +26,18 @@ public final class ProviderJournal: @unchecked Sendable {
         for hash in hashes { text += hash.hex; text += "\n" }
         lock.lock()
         defer { lock.unlock() }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ConfigurationError(file: path, message: "writing the provider journal failed: \(String(cString: strerror(errno)))", hint: nil)
+        let bytes = Array(text.utf8)
+        try bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, base + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ConfigurationError(file: path, message: "writing the provider journal failed: \(String(cString: strerror(errno)))", hint: nil)
+                }
+                offset += n
             }
-            offset += n
         }
-        bytes.removeAll()
     }
 }

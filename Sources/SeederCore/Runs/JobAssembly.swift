@@ -51,7 +51,7 @@ public struct JobAssembly {
             throw SourceError(.missing, file: job.source.input, message: "no such input file",
                               hint: "check source.input in \(file), or pass --input")
         }
-        shards = try job.store.shards.map { try ShardWorker(location: $0, durability: job.store.durability) }
+        shards = try job.store.shards.map { try ShardWorker(location: $0, durability: job.store.durability, cacheMB: job.store.cacheMB) }
     }
 
     /// A pipeline over these parts.

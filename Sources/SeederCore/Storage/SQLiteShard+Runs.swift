@@ -19,6 +19,9 @@ extension SQLiteShard {
         try statement.bind(model.model, at: 2)
         try statement.bind(model.version, at: 3)
         try statement.bind(tenant, at: 4)
+        // Reset after the one row: a statement left mid-result holds a read transaction, which would keep every
+        // WAL checkpoint of this connection from completing.
+        defer { statement.rewind() }
         return try statement.step() ? try Self.decodeRun(statement) : nil
     }
 

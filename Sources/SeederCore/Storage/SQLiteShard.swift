@@ -13,7 +13,7 @@ public final class SQLiteShard {
     static let lookupBatch = 500
 
     /// Opens or creates the shard and brings its schema up to date.
-    public init(location: ShardLocation, durability: JobConfig.Durability, readOnly: Bool = false) throws {
+    public init(location: ShardLocation, durability: JobConfig.Durability, readOnly: Bool = false, cacheMB: Int = 8) throws {
         self.location = location
         if !readOnly {
             let folder = URL(fileURLWithPath: location.path).deletingLastPathComponent().path
@@ -30,10 +30,14 @@ public final class SQLiteShard {
             db = try SQLiteConnection(path: location.path, readOnly: readOnly)
             if !readOnly {
                 try db.execute("PRAGMA journal_mode = WAL")
-                // FULL fsyncs the WAL at every commit: the checkpoint only advances past rows that survive power loss.
-                try db.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-                try db.execute("PRAGMA cache_size = -8192")  // 8 MiB page cache per shard: the writes are appends, a big cache buys nothing
-                try db.execute("PRAGMA wal_autocheckpoint = 65536")  // fewer WAL checkpoints: each copies a page once however often it changed
+                // NORMAL: a commit is safe from a process crash as soon as it returns, without an fsync. Power-loss
+                // safety (`durability = full`) comes from syncWAL() before each run checkpoint instead: one fsync
+                // every few seconds rather than one per commit (Pipeline+Commit.swift).
+                try db.execute("PRAGMA synchronous = NORMAL")
+                try db.execute("PRAGMA cache_size = -\(cacheMB * 1024)")  // KiB; see StoreSettings.cacheMB
+                // The shard's checkpointer copies the WAL in the background after each commit (ShardWorker);
+                // the writer checkpoints itself only if that falls far behind (1 GiB of WAL at 4 KiB pages).
+                try db.execute("PRAGMA wal_autocheckpoint = 262144")
                 try ShardSchema.migrate(db)
             }
         } catch let error as SQLiteError {
@@ -42,9 +46,9 @@ public final class SQLiteShard {
         }
     }
 
-    /// Which of `hashes` are stored for this model, version and tenant, and by which run.
-    public func lookup(_ hashes: [TextHash], model: StoredModel, tenant: String) throws -> [TextHash: StoredKey] {
-        var found: [TextHash: StoredKey] = [:]
+    /// Which of `hashes` are stored for this model, version and tenant (one primary-key probe each).
+    public func lookup(_ hashes: [TextHash], model: StoredModel, tenant: String) throws -> Set<TextHash> {
+        var found = Set<TextHash>()
         var start = 0
         while start < hashes.count {
             let end = min(start + Self.lookupBatch, hashes.count)
@@ -54,8 +58,7 @@ public final class SQLiteShard {
             try statement.bind(tenant, at: 3)
             for i in start..<end { try statement.bind(hashes[i].hex, at: Int32(4 + i - start)) }
             while try statement.step() {
-                guard let hex = statement.string(at: 0), let hash = TextHash(hex: hex) else { continue }
-                found[hash] = StoredKey(seededByRun: statement.isNull(at: 1) ? nil : statement.string(at: 1))
+                if let hex = statement.string(at: 0), let hash = TextHash(hex: hex) { found.insert(hash) }
             }
             start = end
         }
@@ -65,18 +68,29 @@ public final class SQLiteShard {
     private func lookupStatement(count: Int) throws -> SQLiteStatement {
         let placeholders = (0..<count).map { "?\($0 + 4)" }.joined(separator: ",")
         return try db.cachedStatement("""
-            SELECT e.text_hash, t.run_id FROM embeddings e
-            LEFT JOIN seeder_texts t ON t.text_hash = e.text_hash AND t.model = e.model
-              AND t.model_version = e.model_version AND t.tenant_id = e.tenant_id
-            WHERE e.model = ?1 AND e.model_version = ?2 AND e.tenant_id = ?3 AND e.text_hash IN (\(placeholders))
+            SELECT text_hash FROM embeddings
+            WHERE model = ?1 AND model_version = ?2 AND tenant_id = ?3 AND text_hash IN (\(placeholders))
             """)
+    }
+
+    /// The keys a run wrote in chunks ending after `items`: after a crash, what reached this shard past the
+    /// last checkpoint (at most the chunks that were in flight).
+    public func keysWritten(runID: String, after items: Int64) throws -> Set<TextHash> {
+        let statement = try db.cachedStatement("SELECT text_hash FROM seeder_texts WHERE run_id = ?1 AND chunk_end > ?2")
+        try statement.bind(runID, at: 1)
+        try statement.bind(items, at: 2)
+        var keys = Set<TextHash>()
+        while try statement.step() {
+            if let hex = statement.string(at: 0), let hash = TextHash(hex: hex) { keys.insert(hash) }
+        }
+        return keys
     }
 
     /// Writes a chunk's rows in one transaction; rows already present are left as they are
     /// (`ON CONFLICT DO NOTHING`: writes are idempotent, so a chunk redone after a crash is harmless).
     /// Returns the number of `embeddings` rows inserted.
     @discardableResult
-    public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, source: String) throws -> Int {
+    public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) throws -> Int {
         guard batch.count > 0 else { return 0 }
         do {
             return try db.transaction {
@@ -85,8 +99,8 @@ public final class SQLiteShard {
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING
                     """)
                 let insertText = try db.cachedStatement("""
-                    INSERT INTO seeder_texts (text_hash, model, model_version, tenant_id, run_id, source, category, record_id, title, text)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING
+                    INSERT INTO seeder_texts (text_hash, model, model_version, tenant_id, run_id, source, category, record_id, title, text, chunk_end)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                     """)
                 var inserted = 0
                 let dims = batch.dimensions
@@ -100,6 +114,7 @@ public final class SQLiteShard {
                 try insertText.bind(tenant, at: 4)
                 try insertText.bind(runID, at: 5)
                 try insertText.bind(source, at: 6)
+                try insertText.bind(chunkEnd, at: 11)
                 try batch.vectors.withUnsafeBytes { vectors in
                     let rowBytes = dims * MemoryLayout<Float>.size
                     for i in 0..<batch.count {
@@ -128,6 +143,46 @@ public final class SQLiteShard {
         } catch let error as SQLiteError {
             throw StoreError(shard: location, message: error.description,
                              hint: error.isStorageUnavailable ? "check that the path is writable and the disk has room" : nil)
+        }
+    }
+
+    /// Makes every transaction committed so far survive power loss: fsyncs the write-ahead log (and the folder,
+    /// which holds its name). With `synchronous = NORMAL`, a commit is in the WAL but maybe not on disk; frames
+    /// already copied into the database file were synced there by the checkpoint that copied them.
+    public func syncWAL() throws {
+        for path in [location.path + "-wal", URL(fileURLWithPath: location.path).deletingLastPathComponent().path] {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT { continue }
+                throw StoreError(shard: location, message: "cannot open \(path) to sync it: \(String(cString: strerror(errno)))", hint: nil)
+            }
+            defer { close(fd) }
+            if fsync(fd) != 0 {
+                throw StoreError(shard: location, message: "fsync of \(path) failed: \(String(cString: strerror(errno)))",
+                                 hint: "the disk may be failing or full; the run stopped at its last durable checkpoint")
+            }
+        }
+    }
+
+    /// Copies what it can of the write-ahead log into the database file without waiting for the writer or
+    /// blocking it (`PASSIVE`): run from a connection of its own, it moves the checkpoint's I/O off the writer.
+    public func checkpointWALPassively() throws {
+        do {
+            try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        } catch let error as SQLiteError where error.code & 0xFF == SQLITE_BUSY {
+            // Another checkpoint is running: this one isn't needed.
+        } catch let error as SQLiteError {
+            throw StoreError(shard: location, message: error.description, hint: nil)
+        }
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it, so that a finished or stopped run
+    /// leaves plain database files behind (SQLite would do this on close, but a process that exits doesn't close).
+    public func checkpointWAL() throws {
+        do {
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch let error as SQLiteError {
+            throw StoreError(shard: location, message: error.description, hint: nil)
         }
     }
 

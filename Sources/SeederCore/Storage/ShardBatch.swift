@@ -32,9 +32,3 @@ public struct SeededText: Sendable, Equatable {
     /// The normalized text (the string whose hash is the key), without any task prefix.
     public var text: String
 }
-
-/// What the shard knows of a key that is already stored: which run seeded it (nil when seeder didn't,
-/// e.g. the cache server wrote it after a live request).
-public struct StoredKey: Sendable, Equatable {
-    public var seededByRun: String?
-}

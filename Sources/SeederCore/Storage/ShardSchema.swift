@@ -2,6 +2,11 @@
 /// (ARCHITECTURE.md; vector = `dimensions` float32, little-endian), and seeder's own tables beside it.
 ///
 /// Schema changes are migrations numbered by `PRAGMA user_version`; each runs once, in a transaction.
+///
+/// `seeder_texts` has no key of its own on purpose: text hashes are uniformly random, and every random-key index
+/// costs about one dirty page per inserted row once it outgrows a transaction (docs/schema.md). A row is written
+/// only when its `embeddings` row was inserted, so the cache's primary key already makes it unique; its one index,
+/// `(run_id, chunk_end)`, grows by appending.
 enum ShardSchema {
     static let migrations: [String] = [
         // 1: the cache's table, its lookup index (seeds/000 §2.3), and seeder's bookkeeping.
@@ -24,14 +29,15 @@ enum ShardSchema {
           model_version TEXT NOT NULL,
           tenant_id     TEXT NOT NULL,
           run_id        TEXT NOT NULL,
+          chunk_end     INTEGER NOT NULL,
           source        TEXT NOT NULL,
           category      TEXT NOT NULL,
           record_id     TEXT NOT NULL,
           title         TEXT NOT NULL,
           text          TEXT NOT NULL,
-          created_at    TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-          PRIMARY KEY (text_hash, model, model_version, tenant_id)
+          created_at    TIMESTAMP DEFAULT CURRENT_TIMESTAMP
         );
+        CREATE INDEX IF NOT EXISTS idx_seeder_texts_run ON seeder_texts (run_id, chunk_end);
         CREATE TABLE IF NOT EXISTS seeder_runs (
           run_id             TEXT PRIMARY KEY,
           job                TEXT NOT NULL,

@@ -105,7 +105,8 @@ public enum TextNormalizer {
     /// text, no output is built. Otherwise phase 2 copies the prefix and transforms the rest.
     private static func normalize(_ text: String, utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
         let count = bytes.count
-        let base = bytes.baseAddress
+        // An empty text has no storage; it is already normalized.
+        guard let base = bytes.baseAddress, count > 0 else { return text }
         var i = 0
         var afterSpace = true  // true at the start too, so that a leading space is caught
         var lastInert = 0  // offset of the latest inert scalar
@@ -117,7 +118,7 @@ public enum TextNormalizer {
         // Phase 1: find the end of the prefix that steps 1–3 leave unchanged.
         scan: while i < count {
             if i >= slowUntil && count - i >= 8 && bytes[i] < 0x80 {
-                let word = UInt64(littleEndian: UnsafeRawPointer(base! + i).loadUnaligned(as: UInt64.self))
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
                 if let endsWithSpace = Self.plainASCIIWord(word, afterSpace: afterSpace) {
                     if spanOpen { spanEnd = i; spanOpen = false }
                     lastInert = i + 7
@@ -168,15 +169,15 @@ public enum TextNormalizer {
         var spanState = (start: spanStart, end: spanEnd, open: spanOpen, lastInert: lastInert)
         let mapped = String(unsafeUninitializedCapacity: count) { out in
             var (spanStart, spanEnd, spanOpen, lastInert) = spanState
-            let dst = out.baseAddress!
+            guard let dst = out.baseAddress else { return 0 }  // never: capacity is count > 0
             var o = prefixEnd
-            if o > 0 { dst.update(from: base!, count: o) }
+            if o > 0 { dst.update(from: base, count: o) }
             var pending = false  // a space is due before the next kept scalar
             if prefixEndsWithSpace { o -= 1; pending = true }  // it may turn out to be trailing
             var j = prefixEnd
             while j < count {
                 if count - j >= 8 && bytes[j] < 0x80 {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(base! + j).loadUnaligned(as: UInt64.self))
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
                     if let endsWithSpace = Self.plainASCIIWord(word, afterSpace: pending || o == 0) {
                         if spanOpen { spanEnd = o; spanOpen = false }
                         if pending { dst[o] = 0x20; o += 1; pending = false }
