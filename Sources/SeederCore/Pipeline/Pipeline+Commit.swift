@@ -32,9 +32,7 @@ extension Pipeline {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for (s, batch) in chunk.batches.enumerated() where batch.count > 0 {
                     group.addTask {
-                        let rows = try await self.shards[s].run { try $0.write(batch, model: stored, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: sourceKind) }
-                        self.shards[s].checkpointInBackground()
-                        return rows
+                        try await self.shards[s].write(batch, model: stored, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: sourceKind)
                     }
                 }
                 return try await group.reduce(0, +)

@@ -34,14 +34,30 @@ public final class ShardWorker: @unchecked Sendable {
     /// The write-ahead log size past which a background checkpoint starts. A checkpoint copies each page once
     /// however often it changed since the last one, and the random-key index pages change in nearly every
     /// commit: checkpointing after each commit would copy them again and again.
-    static let backgroundCheckpointBytes: Int64 = 64 << 20
+    static let backgroundCheckpointBytes: Int64 = 32 << 20
+    /// The size past which the writer restarts the log between two commits (see ``SQLiteShard/restartWAL()``).
+    static let restartBytes: Int64 = 128 << 20
 
-    /// Starts a background WAL checkpoint when the log has grown past ``backgroundCheckpointBytes``, unless one is
-    /// already running. Failures are left to the final checkpoint (and the writer's own autocheckpoint): this one
-    /// only moves work earlier.
-    public func checkpointInBackground() {
-        var info = stat()
-        guard stat(location.path + "-wal", &info) == 0, Int64(info.st_size) >= Self.backgroundCheckpointBytes else { return }
+    /// Writes a chunk's rows, then keeps the write-ahead log bounded: past ``restartBytes`` the writer restarts it
+    /// (most of it already copied by the background checkpointer), past ``backgroundCheckpointBytes`` the
+    /// checkpointer starts copying. Returns the rows inserted.
+    public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) async throws -> Int {
+        let (rows, walSize) = try await run { shard in
+            let rows = try shard.write(batch, model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source)
+            var size = shard.walSize
+            if size >= Self.restartBytes {
+                try shard.restartWAL()
+                size = 0
+            }
+            return (rows, size)
+        }
+        if walSize >= Self.backgroundCheckpointBytes { checkpointInBackground() }
+        return rows
+    }
+
+    /// Starts a background WAL checkpoint unless one is already running. Failures are left to the final
+    /// checkpoint (and the writer's own restart): this one only moves work earlier.
+    func checkpointInBackground() {
         guard checkpointPending.set() else { return }
         checkpointQueue.async {
             try? self.checkpointer.checkpointWALPassively()

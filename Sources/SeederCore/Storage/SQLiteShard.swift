@@ -164,6 +164,23 @@ public final class SQLiteShard {
         }
     }
 
+    /// The write-ahead log's size in bytes (0 when there is none).
+    public var walSize: Int64 {
+        var info = stat()
+        return stat(location.path + "-wal", &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Copies the rest of the write-ahead log into the database file and makes the next commit write the log
+    /// from its start (`RESTART`). Only a checkpoint that completes between two commits can do that: passive
+    /// checkpoints racing a busy writer never catch up, and the log would grow without bound.
+    public func restartWAL() throws {
+        do {
+            try db.execute("PRAGMA wal_checkpoint(RESTART)")
+        } catch let error as SQLiteError {
+            throw StoreError(shard: location, message: error.description, hint: nil)
+        }
+    }
+
     /// Copies what it can of the write-ahead log into the database file without waiting for the writer or
     /// blocking it (`PASSIVE`): run from a connection of its own, it moves the checkpoint's I/O off the writer.
     public func checkpointWALPassively() throws {
