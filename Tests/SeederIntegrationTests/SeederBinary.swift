@@ -29,8 +29,8 @@ struct SeederBinary {
     /// Runs to completion; standard output and error are collected through files (no pipe to drain).
     func run(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> Output {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("seeder-out-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")
