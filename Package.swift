@@ -38,7 +38,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"]),
         .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder"]),
     ]
 )

@@ -35,6 +35,19 @@ private final class MemoryByteReader: ByteReader {
 }
 
 /// Reads everything from `reader` with buffers of `size` bytes.
+/// Reads to the end with buffers of the given sizes in turn (small and large mixed, as no caller here does today).
+private func drain(_ reader: ByteReader, alternating sizes: [Int]) throws -> [UInt8] {
+    var out: [UInt8] = []
+    var turn = 0
+    while true {
+        var buffer = [UInt8](repeating: 0, count: sizes[turn % sizes.count])
+        turn += 1
+        let n = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+        if n == 0 { return out }
+        out += buffer.prefix(n)
+    }
+}
+
 private func drain(_ reader: ByteReader, bufferSize size: Int) throws -> [UInt8] {
     var out: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: size)
@@ -46,19 +59,9 @@ private func drain(_ reader: ByteReader, bufferSize size: Int) throws -> [UInt8]
 }
 
 final class ByteReaderTests: XCTestCase {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Text with valid multi-byte characters, sprinkled with damage of every kind.
-    func messyBytes(_ count: Int, _ rng: inout Generator) -> [UInt8] {
+    func messyBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
         let valid: [[UInt8]] = ["a", "Z", " ", "\n", "é", "€", "😀", "ā", "中", "<"].map { Array($0.utf8) }
         let damage: [[UInt8]] = [[0x80], [0xBF], [0xC0], [0xC1, 0x80], [0xF5], [0xFF], [0xE2, 0x82], [0xF0, 0x9F, 0x98],
                                  [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC2], [0xEF, 0xBF, 0xBD]]
@@ -74,7 +77,7 @@ final class ByteReaderTests: XCTestCase {
     }
 
     func testSanitizerReplacesLikeSwiftDecoding() throws {
-        var rng = Generator(state: 7)
+        var rng = SplitMix64(seed: 7)
         for round in 0..<60 {
             let input = messyBytes(Int.random(in: 0..<3000, using: &rng), &rng)
             let expected = Array(String(decoding: input, as: UTF8.self).utf8)
@@ -134,7 +137,7 @@ final class ByteReaderTests: XCTestCase {
     }
 
     func testElementEliderMatchesReference() throws {
-        var rng = Generator(state: 11)
+        var rng = SplitMix64(seed: 11)
         let parts: [String] = ["<doc>", "<title>T</title>", "text ", "\n", "<links>", "</links>", "<sublink>a</sublink>\n",
                                "<lin", "</link>", "ks>", "<link>", "</doc>", "<links/>", "\u{0}", "é"]
         for round in 0..<300 {
@@ -145,6 +148,24 @@ final class ByteReaderTests: XCTestCase {
                 let elider = ElementElider(source: MemoryByteReader(input, pieces: pieces), elementName: "links")
                 XCTAssertEqual(try drain(elider, bufferSize: bufferSize), expected, "round \(round) \(pieces) \(bufferSize)")
             }
+        }
+    }
+
+    func testReadersKeepTheStreamInOrderWhenSmallAndLargeReadsAlternate() throws {
+        var rng = SplitMix64(seed: 23)
+        for _ in 0..<50 {
+            var input: [UInt8] = []
+            for _ in 0..<Int.random(in: 100..<3_000, using: &rng) {
+                input += Array(["<links>x</links>", "abc é ", "\n", "<lin"].randomElement(using: &rng)!.utf8)
+                if Int.random(in: 0..<20, using: &rng) == 0 { input.append(0xFF) }
+            }
+            let sizes = [3, 9_000, 1, 17, 65_536]
+            let elided = try drain(ElementElider(source: MemoryByteReader(input, pieces: [700]), elementName: "links"), alternating: sizes)
+            let expected = elideReference(input)
+            XCTAssertTrue(elided == expected, "elider out of order: \(elided.count) bytes vs \(expected.count)")
+            let sanitized = try drain(UTF8Sanitizer(source: MemoryByteReader(input, pieces: [700])), alternating: sizes)
+            let repaired = Array(String(decoding: input, as: UTF8.self).utf8)
+            XCTAssertTrue(sanitized == repaired, "sanitizer out of order: \(sanitized.count) bytes vs \(repaired.count)")
         }
     }
 
@@ -182,7 +203,7 @@ final class ByteReaderTests: XCTestCase {
     }
 
     func testGzipReaderWithTinyReadsAndManyMembers() throws {
-        var rng = Generator(state: 3)
+        var rng = SplitMix64(seed: 3)
         let parts = (0..<5).map { _ in (0..<Int.random(in: 0..<5000, using: &rng)).map { _ in UInt8.random(in: 97...100, using: &rng) } }
         let compressed = parts.map(gzip).reduce([], +) + [0, 0, 0]
         for (pieces, bufferSize) in [([Int.max], 65_536), ([1], 1), ([17], 5)] {
@@ -199,7 +220,7 @@ final class ByteReaderTests: XCTestCase {
     }
 
     func testReadAheadKeepsOrderAndDeliversBytesBeforeTheError() throws {
-        var rng = Generator(state: 5)
+        var rng = SplitMix64(seed: 5)
         let input = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let plain = ReadAheadByteReader(source: MemoryByteReader(input, pieces: [1000, 77_777]), bufferSize: 4096, depth: 3)
         XCTAssertEqual(try drain(plain, bufferSize: 5000), input)

@@ -56,21 +56,10 @@ final class ShardRingTests: XCTestCase {
 
     // MARK: - Statistical properties (deterministic keys)
 
-    /// SplitMix64 (Vigna): a seeded, reproducible stream of well-spread 64-bit words.
-    private struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Only `w0` takes part in placement, so the other words stay zero.
     private static func keys(_ n: Int, seed: UInt64) -> [TextHash] {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var out = [TextHash]()
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(TextHash(words: rng.next(), 0, 0, 0)) }

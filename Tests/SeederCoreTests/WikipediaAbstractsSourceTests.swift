@@ -35,11 +35,14 @@ final class WikipediaAbstractsSourceTests: XCTestCase {
         return result
     }
 
+    /// The bundled real sample (datasets/, the main job's default input), found from this file's location.
     var samplePath: String {
         get throws {
-            let url = Bundle.module.url(forResource: "Fixtures/enwiki-abstract-sample", withExtension: "xml")
-                ?? Bundle.module.url(forResource: "enwiki-abstract-sample", withExtension: "xml", subdirectory: "Fixtures")
-            return try XCTUnwrap(url, "the sample fixture is missing").path
+            let path = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("datasets/wikipedia/enwiki-abstract-sample.xml").path
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path), "the bundled sample is missing: \(path)")
+            return path
         }
     }
 

@@ -41,10 +41,21 @@ public final class ElementElider: ByteReader {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        // The carry takes at most a tag's length.
-        guard let base = buffer.baseAddress, buffer.count > 2 * closeTag.count else {
-            return try readSmall(into: buffer)
+        guard buffer.count > 0 else { return 0 }
+        // The carry takes at most a tag's length, so a buffer must hold two; smaller ones are served staged.
+        if !stager.isEmpty || buffer.count <= 2 * closeTag.count {
+            if stager.isEmpty {
+                var scratch = [UInt8](repeating: 0, count: 4096)
+                let n = try scratch.withUnsafeMutableBytes { try readLarge(into: $0) }
+                stager.stage(scratch.prefix(n))
+            }
+            return stager.take(into: buffer)
         }
+        return try readLarge(into: buffer)
+    }
+
+    private func readLarge(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         while true {
             let carried = carry.count
@@ -158,18 +169,6 @@ public final class ElementElider: ByteReader {
         return lines
     }
 
-    /// For a buffer too small for a tag: reads into a larger one and hands out from it.
-    private var staged: [UInt8] = []
-    private func readSmall(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard buffer.count > 0 else { return 0 }
-        if staged.isEmpty {
-            var scratch = [UInt8](repeating: 0, count: 4096)
-            let n = try scratch.withUnsafeMutableBytes { try read(into: $0) }
-            staged = Array(scratch.prefix(n))
-        }
-        let n = min(buffer.count, staged.count)
-        for i in 0..<n { buffer[i] = staged[i] }
-        staged.removeFirst(n)
-        return n
-    }
+    /// Bytes produced for a buffer too small for a tag, handed out before anything else.
+    private var stager = ReadStager()
 }

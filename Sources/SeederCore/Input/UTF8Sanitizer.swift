@@ -19,7 +19,7 @@ public final class UTF8Sanitizer: ByteReader {
     private var pending: [UInt8] = []
     private var pendingStart = 0
     /// Output that did not fit a caller's buffer smaller than 4 bytes.
-    private var staged: [UInt8] = []
+    private var stager = ReadStager()
     private var sourceEnded = false
     /// Invalid sequences replaced so far.
     public private(set) var replacements = 0
@@ -34,8 +34,14 @@ public final class UTF8Sanitizer: ByteReader {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         let n: Int
-        if !staged.isEmpty || buffer.count < 4 {
-            n = try readSmall(into: buffer)
+        // A replacement character takes 3 bytes: buffers of fewer than 4 are served staged.
+        if !stager.isEmpty || buffer.count < 4 {
+            if stager.isEmpty {
+                var scratch = [UInt8](repeating: 0, count: 64)
+                let filled = try scratch.withUnsafeMutableBytes { try readLarge(into: $0) }
+                stager.stage(scratch.prefix(filled))
+            }
+            n = stager.take(into: buffer)
         } else {
             n = try readLarge(into: buffer)
         }
@@ -43,18 +49,6 @@ public final class UTF8Sanitizer: ByteReader {
         return n
     }
 
-    /// For buffers of fewer than 4 bytes (a replacement character takes 3): fills a small one and stages the rest.
-    private func readSmall(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if staged.isEmpty {
-            var scratch = [UInt8](repeating: 0, count: 64)
-            let n = try scratch.withUnsafeMutableBytes { try readLarge(into: $0) }
-            staged = Array(scratch.prefix(n))
-        }
-        let n = min(buffer.count, staged.count)
-        for i in 0..<n { buffer[i] = staged[i] }
-        staged.removeFirst(n)
-        return n
-    }
 
     private func readLarge(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress else { return 0 }

@@ -31,17 +31,12 @@ public struct HashEmbeddingProvider: EmbeddingProvider {
         var values = [Float](repeating: 0, count: hashes.count * dimensions)
         values.withUnsafeMutableBufferPointer { out in
             for (row, hash) in hashes.enumerated() {
-                var state = hash.w0 ^ (hash.w1 &* 0x9E37_79B9_7F4A_7C15) ^ (hash.w2 >> 7) ^ (hash.w3 << 11)
+                var rng = SplitMix64(seed: hash.w0 ^ (hash.w1 &* 0x9E37_79B9_7F4A_7C15) ^ (hash.w2 >> 7) ^ (hash.w3 << 11))
                 let base = row * dimensions
                 var norm: Float = 0
                 for i in 0..<dimensions {
-                    state &+= 0x9E37_79B9_7F4A_7C15
-                    var z = state
-                    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                    z ^= z >> 31
                     // 24 high bits → [-1, 1): exact in Float.
-                    let v = Float(Int32(truncatingIfNeeded: z >> 40) - (1 << 23)) / Float(1 << 23)
+                    let v = Float(Int32(truncatingIfNeeded: rng.next() >> 40) - (1 << 23)) / Float(1 << 23)
                     out[base + i] = v
                     norm += v * v
                 }
