@@ -37,7 +37,7 @@ struct ModelsCommand: ParsableCommand {
                  "min_dimensions": m.minimumDimensions.map(String.init) ?? "", "max_tokens": String(m.maxInputTokens),
                  "prefix": m.documentPrefix ?? "", "pooling": m.pooling, "provider": m.defaultProvider]
             }
-            let data = try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }

@@ -60,17 +60,17 @@ enum StatusJSON {
                 ] as [String: Any],
             ]
         }
-        let data = try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 
     static func table(_ runs: [RunRecord]) -> String {
-        var rows = [["JOB", "MODEL", "STATE", "READ", "SKIPPED", "DUPLICATES", "EMBEDDED", "STORED", "POSITION", "ELAPSED", "RATE", "RUN"]]
+        var rows = [["JOB", "MODEL", "STATE", "READ", "SKIPPED", "DUP IN RUN", "ALREADY STORED", "EMBEDDED", "STORED", "POSITION", "ELAPSED", "RATE", "RUN"]]
         for r in runs {
             let c = r.counters
             rows.append([r.job, r.modelAlias, r.state.rawValue, String(c.itemsRead),
                          String(c.skippedTotal) + SummaryFormatter.skipDetail(c),
-                         "\(c.duplicatesInRun)+\(c.alreadyStored) stored", String(c.embedded), String(c.stored),
+                         String(c.duplicatesInRun), String(c.alreadyStored), String(c.embedded), String(c.stored),
                          "item \(r.checkpoint.items)", SummaryFormatter.duration(r.activeSeconds),
                          String(format: "%.0f/s", r.rate), String(r.id.prefix(8))])
         }

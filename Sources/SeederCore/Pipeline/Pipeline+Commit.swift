@@ -44,6 +44,7 @@ extension Pipeline {
         state.run.counters.inputBytesRead = chunk.inputBytesRead
         state.run.checkpoint = chunk.checkpoint
         state.unsavedFailures += chunk.failures
+        state.run.activeSeconds = state.activeBefore + (ContinuousClock.now - state.invocationStart).seconds
         if ContinuousClock.now - state.lastSaved >= Self.checkpointInterval {
             try await persist(state)
         }

@@ -5,7 +5,7 @@ public struct RunOptions: Sendable {
     public var limit: Int64?
     /// Abandon an unfinished run of this job and model and start a new one.
     public var restart: Bool
-    /// Called after every checkpoint (on the pipeline's task; keep it cheap).
+    /// Called after every committed chunk, with the run as committed (for progress; keep it cheap).
     public var onCheckpoint: (@Sendable (RunRecord) -> Void)?
 
     public init(limit: Int64? = nil, restart: Bool = false, onCheckpoint: (@Sendable (RunRecord) -> Void)? = nil) {
