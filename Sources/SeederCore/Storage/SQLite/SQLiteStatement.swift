@@ -55,11 +55,6 @@ public final class SQLiteStatement {
         try check(sqlite3_bind_null(handle, index))
     }
 
-    /// Binds a blob from raw bytes (copied by SQLite).
-    public func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws {
-        try check(sqlite3_bind_blob(handle, index, blob.baseAddress, Int32(blob.count), sqliteTransient))
-    }
-
     /// Binds a blob without copying it: the bytes must stay valid until the statement is stepped and
     /// reset or rebound (SQLITE_STATIC). For large values bound in a tight loop over a buffer the caller owns.
     public func bind(borrowedBlob blob: UnsafeRawBufferPointer, at index: Int32) throws {
