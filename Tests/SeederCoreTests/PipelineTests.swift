@@ -31,6 +31,20 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(provider.requests, 4, "one request per chunk here: no chunk has more than 3 new texts")
     }
 
+    func testLengthLimitsCountCharactersNotBytes() {
+        let skip = { (text: String) in Pipeline.lengthSkip(text, minChars: 5, maxChars: 50) }
+        XCTAssertNil(skip(String(repeating: "語", count: 40)), "40 characters (120 bytes) are within 50")
+        XCTAssertEqual(skip(String(repeating: "語", count: 51)), .tooLong)
+        XCTAssertEqual(skip(String(repeating: "語", count: 4)), .tooShort, "12 bytes but 4 characters")
+        XCTAssertNil(skip("語語語語語"))
+        XCTAssertEqual(skip("abcd"), .tooShort)
+        XCTAssertNil(skip("abcde"))
+        XCTAssertEqual(skip(String(repeating: "a", count: 51)), .tooLong)
+        XCTAssertEqual(skip(String(repeating: "😀", count: 50) + "a"), .tooLong, "51 characters in 201 bytes")
+        XCTAssertNil(skip(String(repeating: "😀", count: 50)))
+        XCTAssertEqual(skip(""), .empty)
+    }
+
     func testARunLeavesEveryShardCheckpointedWithAnEmptyWriteAheadLog() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)

@@ -31,19 +31,8 @@ extension Pipeline {
                     continue
                 }
                 let normalized = TextNormalizer.normalize(raw)
-                // Length in Unicode scalars; the UTF-8 length bounds it, which saves counting long texts.
-                let bytes = normalized.utf8.count
-                let length = bytes <= maxChars || bytes < minChars ? normalized.unicodeScalars.count : maxChars + 1
-                if length == 0 {
-                    counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
-                    continue
-                }
-                if length < minChars {
-                    counters?.skipped[SkipReason.tooShort.rawValue, default: 0] += 1
-                    continue
-                }
-                if length > maxChars {
-                    counters?.skipped[SkipReason.tooLong.rawValue, default: 0] += 1
+                if let reason = Self.lengthSkip(normalized, minChars: minChars, maxChars: maxChars) {
+                    counters?.skipped[reason.rawValue, default: 0] += 1
                     continue
                 }
                 counters?.texts += 1
@@ -56,6 +45,18 @@ extension Pipeline {
             }
         }
         return out
+    }
+
+    /// Why a text's length rules it out, if it does. Lengths are in Unicode scalars; a scalar takes 1 to 4 UTF-8
+    /// bytes, so the byte count settles most texts without counting scalars (an O(n) walk).
+    static func lengthSkip(_ text: String, minChars: Int, maxChars: Int) -> SkipReason? {
+        let bytes = text.utf8.count
+        if bytes == 0 { return .empty }
+        if bytes < minChars { return .tooShort }
+        if bytes <= maxChars && (bytes + 3) / 4 >= minChars { return nil }
+        if bytes > 4 * maxChars { return .tooLong }
+        let scalars = text.unicodeScalars.count
+        return scalars < minChars ? .tooShort : scalars > maxChars ? .tooLong : nil
     }
 
     func replay(_ chunk: RecordChunk) {
