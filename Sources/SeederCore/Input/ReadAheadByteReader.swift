@@ -23,7 +23,10 @@ public final class ReadAheadByteReader: ByteReader {
     public init(source: ByteReader, bufferSize: Int = 256 * 1024, depth: Int = 4) {
         let shared = ReadAheadQueue(source: source, bufferSize: max(bufferSize, 4096), depth: max(depth, 2))
         self.shared = shared
-        let thread = Thread { shared.produce() }
+        let thread = Thread {
+            nameCurrentThread("seeder-inflate")
+            shared.produce()
+        }
         thread.name = "seeder-read-ahead"
         thread.start()
     }

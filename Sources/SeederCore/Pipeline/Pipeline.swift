@@ -134,6 +134,7 @@ public final class Pipeline: @unchecked Sendable {
         let source = self.source
         let chunkSize = job.batch.chunkRecords
         let thread = Thread {
+            nameCurrentThread("seeder-source")
             do {
                 try source.read(resumeAfter: resumeAt, chunkSize: chunkSize) { chunk in
                     clock.pause()

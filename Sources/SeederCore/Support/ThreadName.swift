@@ -1,0 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Names the calling thread for `top -H`, `perf` and `/proc/*/task/*/comm` (the kernel keeps 15 bytes).
+/// Foundation's `Thread.name` does not reach the kernel on Linux, and `pthread_setname_np` is not in Swift's
+/// Glibc module, so this writes the thread's `comm` file. Best effort: a failure leaves the name as it was.
+func nameCurrentThread(_ name: String) {
+    #if canImport(Glibc)
+    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    #endif
+}
