@@ -49,14 +49,20 @@ public final class SQLiteShard {
     /// Which of `hashes` are stored for this model, version and tenant (one primary-key probe each).
     public func lookup(_ hashes: [TextHash], model: StoredModel, tenant: String) throws -> Set<TextHash> {
         var found = Set<TextHash>()
+        guard !hashes.isEmpty else { return found }
+        // One statement of `lookupBatch` keys for every batch: a short last batch repeats its last key (a
+        // repeated IN value changes nothing). A statement per batch size would cache hundreds of them.
+        let statement = try db.cachedStatement(Self.lookupSQL)
         var start = 0
         while start < hashes.count {
             let end = min(start + Self.lookupBatch, hashes.count)
-            let statement = try lookupStatement(count: end - start)
+            statement.reset()
             try statement.bind(model.model, at: 1)
             try statement.bind(model.version, at: 2)
             try statement.bind(tenant, at: 3)
-            for i in start..<end { try statement.bind(hashes[i].hex, at: Int32(4 + i - start)) }
+            for slot in 0..<Self.lookupBatch {
+                try statement.bind(hashes[min(start + slot, end - 1)].hex, at: Int32(4 + slot))
+            }
             while try statement.step() {
                 if let hex = statement.string(at: 0), let hash = TextHash(hex: hex) { found.insert(hash) }
             }
@@ -65,13 +71,11 @@ public final class SQLiteShard {
         return found
     }
 
-    private func lookupStatement(count: Int) throws -> SQLiteStatement {
-        let placeholders = (0..<count).map { "?\($0 + 4)" }.joined(separator: ",")
-        return try db.cachedStatement("""
-            SELECT text_hash FROM embeddings
-            WHERE model = ?1 AND model_version = ?2 AND tenant_id = ?3 AND text_hash IN (\(placeholders))
-            """)
-    }
+    private static let lookupSQL = """
+        SELECT text_hash FROM embeddings
+        WHERE model = ?1 AND model_version = ?2 AND tenant_id = ?3
+          AND text_hash IN (\((0..<lookupBatch).map { "?\($0 + 4)" }.joined(separator: ",")))
+        """
 
     /// The keys a run wrote in chunks ending after `items`: after a crash, what reached this shard past the
     /// last checkpoint (at most the chunks that were in flight).
