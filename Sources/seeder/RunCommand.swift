@@ -45,11 +45,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             let path = try JobLoader.locate(job, jobsDirectory: JobLoader.jobsDirectory())
-            let overrides = JobOverrides(model: model, input: input, shards: shards?.split(separator: ",").map(String.init),
+            let overrides = JobOverrides(model: model, input: input, shards: shards.map(JobOverrides.shardList),
                                          provider: provider, dimensions: dimensions, tenant: tenant, batchSize: batchSize,
                                          chunkRecords: chunkRecords, durability: durability.flatMap(JobConfig.Durability.init(rawValue:)))
             let config = try JobLoader.load(path: path).applying(overrides)
-            let assembly = try JobAssembly(job: config)
+            let assembly = try await JobAssembly.assemble(config)
             let pipeline = try assembly.pipeline()
             let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
             let summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))

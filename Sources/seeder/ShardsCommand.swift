@@ -17,7 +17,7 @@ struct ShardsCommand: ParsableCommand {
         func run() throws {
             do {
                 var config = try JobLoader.load(path: try JobLoader.locate(job, jobsDirectory: JobLoader.jobsDirectory()))
-                if let shards { config = config.applying(JobOverrides(shards: shards.split(separator: ",").map(String.init))) }
+                if let shards { config = config.applying(JobOverrides(shards: JobOverrides.shardList(shards))) }
                 for location in config.store.shards {
                     let shard = try SQLiteShard(location: location, durability: .normal, readOnly: true)
                     let (rows, sha) = try shard.digest()

@@ -19,7 +19,7 @@ struct StatusCommand: ParsableCommand {
             var seenControl = Set<String>()
             for name in names {
                 var job = try JobLoader.load(path: try JobLoader.locate(name, jobsDirectory: directory))
-                if let shards { job = job.applying(JobOverrides(shards: shards.split(separator: ",").map(String.init))) }
+                if let shards { job = job.applying(JobOverrides(shards: JobOverrides.shardList(shards))) }
                 guard let control = job.store.shards.first, FileManager.default.fileExists(atPath: control.path) else { continue }
                 let shard = try SQLiteShard(location: control, durability: job.store.durability, readOnly: true)
                 // Jobs that share a control shard would list the same runs twice.

@@ -8,7 +8,8 @@ import Foundation
 /// which in WAL mode never waits for the writer, so the lookups of one chunk overlap the writes of the previous
 /// one (it sees only committed rows, which is all the pipeline asks: rows still being written are in the run's
 /// in-memory dedup set); and a checkpointer, which copies the write-ahead log into the database file in the
-/// background after each commit, so that this I/O overlaps the rest of the work instead of stalling the writer.
+/// background once it passes ``backgroundCheckpointBytes``, so that this I/O overlaps the rest of the work instead
+/// of stalling the writer.
 public final class ShardWorker: @unchecked Sendable {
     private let queue: DispatchQueue
     private let readQueue: DispatchQueue

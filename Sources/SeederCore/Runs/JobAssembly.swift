@@ -1,8 +1,9 @@
+import Dispatch
 import Foundation
 
 /// Builds the parts of a run from a job: the model, the provider, the source and the shards.
 /// Every check that can fail before any work starts fails here, with a configuration error.
-public struct JobAssembly {
+public struct JobAssembly: Sendable {
     public let job: JobConfig
     public let spec: ModelSpec
     public let provider: EmbeddingProvider
@@ -52,6 +53,14 @@ public struct JobAssembly {
                               hint: "check source.input in \(file), or pass --input")
         }
         shards = try job.store.shards.map { try ShardWorker(location: $0, durability: job.store.durability, cacheMB: job.store.cacheMB) }
+    }
+
+    /// Assembles a job on a Dispatch thread: opening and migrating SQLite files blocks, and must not hold up a
+    /// thread of Swift's cooperative pool.
+    public static func assemble(_ job: JobConfig) async throws -> JobAssembly {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try JobAssembly(job: job) }) }
+        }
     }
 
     /// A pipeline over these parts.

@@ -26,6 +26,13 @@ public struct JobOverrides: Sendable, Equatable {
     }
 }
 
+extension JobOverrides {
+    /// The shard files of a `--shards a,b,c` flag (spaces around names trimmed, empty entries dropped).
+    public static func shardList(_ flag: String) -> [String] {
+        flag.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
 extension JobConfig {
     /// The job with the flags applied.
     public func applying(_ o: JobOverrides) -> JobConfig {

@@ -4,7 +4,7 @@ import Foundation
 /// One SQLite shard file: the cache's `embeddings` table and seeder's tables beside it.
 ///
 /// Opened in WAL mode (readers — the cache server, `seeder status` — don't block the writer), with large
-/// transactions: one per checkpoint chunk. Owned by one thread at a time (see ``ShardWorker``).
+/// transactions: one per chunk of records. Owned by one thread at a time (see ``ShardWorker``).
 public final class SQLiteShard {
     public let location: ShardLocation
     let db: SQLiteConnection
@@ -26,8 +26,8 @@ public final class SQLiteShard {
         } else if !FileManager.default.fileExists(atPath: location.path) {
             throw StoreError(shard: location, message: "no such shard file", hint: "run the job first, or check store.shards")
         }
-        do {
-            db = try SQLiteConnection(path: location.path, readOnly: readOnly)
+        db = try Self.translatingErrors(location) { try SQLiteConnection(path: location.path, readOnly: readOnly) }
+        try Self.translatingErrors(location) {
             if !readOnly {
                 try db.execute("PRAGMA journal_mode = WAL")
                 // NORMAL: a commit is safe from a process crash as soon as it returns, without an fsync. Power-loss
@@ -35,11 +35,18 @@ public final class SQLiteShard {
                 // every few seconds rather than one per commit (Pipeline+Commit.swift).
                 try db.execute("PRAGMA synchronous = NORMAL")
                 try db.execute("PRAGMA cache_size = -\(cacheMB * 1024)")  // KiB; see StoreSettings.cacheMB
-                // The shard's checkpointer copies the WAL in the background after each commit (ShardWorker);
-                // the writer checkpoints itself only if that falls far behind (1 GiB of WAL at 4 KiB pages).
+                // ShardWorker keeps the WAL bounded (background copy past 32 MiB, restart past 128 MiB); SQLite's own
+                // autocheckpoint is only a backstop (1 GiB of WAL at 4 KiB pages).
                 try db.execute("PRAGMA wal_autocheckpoint = 262144")
                 try ShardSchema.migrate(db)
             }
+        }
+    }
+
+    /// Runs `body`, turning SQLite's errors into ``StoreError``s that name the shard and say what to do.
+    static func translatingErrors<T>(_ location: ShardLocation, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as SQLiteError {
             throw StoreError(shard: location, message: error.description,
                              hint: error.isStorageUnavailable ? "check that the path is writable and the disk has room" : nil)
@@ -96,8 +103,8 @@ public final class SQLiteShard {
     @discardableResult
     public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) throws -> Int {
         guard batch.count > 0 else { return 0 }
-        do {
-            return try db.transaction {
+        return try Self.translatingErrors(location) {
+            try db.transaction {
                 let insertEmbedding = try db.cachedStatement("""
                     INSERT INTO embeddings (text_hash, model, model_version, dimensions, vector, tenant_id)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING
@@ -144,9 +151,6 @@ public final class SQLiteShard {
                 }
                 return inserted
             }
-        } catch let error as SQLiteError {
-            throw StoreError(shard: location, message: error.description,
-                             hint: error.isStorageUnavailable ? "check that the path is writable and the disk has room" : nil)
         }
     }
 
@@ -178,33 +182,25 @@ public final class SQLiteShard {
     /// from its start (`RESTART`). Only a checkpoint that completes between two commits can do that: passive
     /// checkpoints racing a busy writer never catch up, and the log would grow without bound.
     public func restartWAL() throws {
-        do {
-            try db.execute("PRAGMA wal_checkpoint(RESTART)")
-        } catch let error as SQLiteError {
-            throw StoreError(shard: location, message: error.description, hint: nil)
-        }
+        try Self.translatingErrors(location) { try db.execute("PRAGMA wal_checkpoint(RESTART)") }
     }
 
     /// Copies what it can of the write-ahead log into the database file without waiting for the writer or
     /// blocking it (`PASSIVE`): run from a connection of its own, it moves the checkpoint's I/O off the writer.
     public func checkpointWALPassively() throws {
-        do {
-            try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        } catch let error as SQLiteError where error.code & 0xFF == SQLITE_BUSY {
-            // Another checkpoint is running: this one isn't needed.
-        } catch let error as SQLiteError {
-            throw StoreError(shard: location, message: error.description, hint: nil)
+        try Self.translatingErrors(location) {
+            do {
+                try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            } catch let error as SQLiteError where error.code & 0xFF == SQLITE_BUSY {
+                // Another checkpoint is running: this one isn't needed.
+            }
         }
     }
 
     /// Copies the write-ahead log into the database file and truncates it, so that a finished or stopped run
     /// leaves plain database files behind (SQLite would do this on close, but a process that exits doesn't close).
     public func checkpointWAL() throws {
-        do {
-            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        } catch let error as SQLiteError {
-            throw StoreError(shard: location, message: error.description, hint: nil)
-        }
+        try Self.translatingErrors(location) { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Rows in `embeddings`, and an order-independent digest of every row's key columns and vector bytes:
