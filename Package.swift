@@ -20,11 +20,12 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBZip2", path: "Sources/CBZip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "SeederCore",
             dependencies: [
-                "CSQLite", "CLibXML2", "CZlib", "CBZip2",
+                "CSQLite", "CLibXML2", "CZlib", "CBZip2", "COpenBLAS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -38,7 +39,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"]),
+        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder"]),
     ]
 )
