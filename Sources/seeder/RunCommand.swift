@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Model alias or canonical id (see `seeder models`).") var model: String?
     @Option(help: "Input file, overriding source.input.") var input: String?
     @Option(help: "Comma-separated shard files, overriding store.shards.") var shards: String?
-    @Option(help: "Provider kind (hash; more to come).") var provider: String?
+    @Option(help: "Provider kind: local (the native MiniLM model) or hash (stand-in vectors).") var provider: String?
+    @Option(name: .customLong("model-path"), help: "The local provider's Hugging Face model directory (default: $SEEDER_MODELS, then the Hugging Face cache).") var modelPath: String?
+    @Option(help: "The local provider's compute threads (default: one per core).") var threads: Int?
     @Option(help: "Matryoshka-truncated dimensions.") var dimensions: Int?
     @Option(help: "Tenant id written with every row.") var tenant: String?
     @Option(name: .customLong("batch-size"), help: "Texts per provider request at most.") var batchSize: Int?
@@ -35,6 +37,7 @@ struct RunCommand: AsyncParsableCommand {
         if let durability, JobConfig.Durability(rawValue: durability) == nil { throw ValidationError("--durability must be full or normal") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let chunkRecords, chunkRecords < 1 { throw ValidationError("--chunk-records must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
@@ -47,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
             let path = try JobLoader.locate(job, jobsDirectory: JobLoader.jobsDirectory())
             let overrides = JobOverrides(model: model, input: input, shards: shards.map(JobOverrides.shardList),
                                          provider: provider, dimensions: dimensions, tenant: tenant, batchSize: batchSize,
-                                         chunkRecords: chunkRecords, durability: durability.flatMap(JobConfig.Durability.init(rawValue:)))
+                                         chunkRecords: chunkRecords, durability: durability.flatMap(JobConfig.Durability.init(rawValue:)),
+                                         modelPath: modelPath, threads: threads)
             let config = try JobLoader.load(path: path).applying(overrides)
             let assembly = try await JobAssembly.assemble(config)
             let pipeline = try assembly.pipeline()

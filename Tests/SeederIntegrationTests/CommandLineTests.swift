@@ -39,13 +39,15 @@ final class CommandLineTests: XCTestCase {
         let counts = runs.first?["counts"] as? [String: Any] ?? [:]
         XCTAssertEqual(counts["items_read"] as? Int, 368)
         XCTAssertEqual(counts["stored"] as? Int, 177)
+        XCTAssertEqual(runs.first?["provider"] as? String, "local")
+        XCTAssertEqual(runs.first?["model"] as? String, "sentence-transformers/all-MiniLM-L6-v2", "the main job stores real MiniLM vectors")
 
-        // Same job and model, --model on the command line: a separate run, keyed by the stored model value.
-        let nomic = try seeder.run(["run", "wikipedia", "--shards", shards, "--model", "nomic-v1.5", "--quiet"], cwd: Repo.root.path)
+        // Same job, --model on the command line: a separate run, keyed by the stored model value.
+        let nomic = try seeder.run(["run", "wikipedia", "--shards", shards, "--model", "nomic-v1.5", "--provider", "hash", "--quiet"], cwd: Repo.root.path)
         XCTAssertEqual(nomic.status, 0, nomic.stderr)
         let after = try seeder.run(["status", "wikipedia", "--shards", shards, "--json"], cwd: Repo.root.path)
         let models = (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["model"] as? String }
-        XCTAssertEqual(Set(models), ["seeder-hash|not-a-real-model|of=sentence-transformers/all-MiniLM-L6-v2|dim=384",
+        XCTAssertEqual(Set(models), ["sentence-transformers/all-MiniLM-L6-v2",
                                      "seeder-hash|not-a-real-model|of=nomic-ai/nomic-embed-text-v1.5|dim=768"])
     }
 }

@@ -35,11 +35,15 @@ public struct JobConfig: Sendable, Equatable {
         public var name: String
         /// Matryoshka truncation; nil for the model's native size.
         public var dimensions: Int?
+        /// The `local` provider's model directory (absolute); nil to look in `$SEEDER_MODELS` and the Hugging Face cache.
+        public var path: String? = nil
     }
 
     public struct ProviderSettings: Sendable, Equatable {
-        /// `hash` (more providers come with later versions); nil for the model's default provider.
+        /// `hash` or `local` (more providers come with later versions); nil for the model's default provider.
         public var kind: String?
+        /// The `local` provider's compute threads; nil for one per core.
+        public var threads: Int? = nil
     }
 
     public struct StoreSettings: Sendable, Equatable {

@@ -4,8 +4,8 @@ import Foundation
 public enum JobLoader {
     static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch"]
     static let sourceKeys = ["kind", "input", "texts", "min_chars", "max_chars"]
-    static let modelKeys = ["name", "dimensions"]
-    static let providerKeys = ["kind"]
+    static let modelKeys = ["name", "dimensions", "path"]
+    static let providerKeys = ["kind", "threads"]
     static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb"]
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
@@ -83,15 +83,20 @@ public enum JobLoader {
         return ConfigValue.merge(base, values)
     }
 
-    /// Makes `extends`, `source.input` and shard paths absolute, relative to the job file's folder.
+    /// Makes `extends`, `source.input`, `model.path` and shard paths absolute, relative to the job file's folder.
     private static func resolvePaths(_ values: inout [String: ConfigValue], relativeTo folder: URL) {
         func absolute(_ p: String) -> String {
-            p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
+            if p == "~" || p.hasPrefix("~/") { return NSHomeDirectory() + p.dropFirst() }
+            return p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
         }
         if case .string(let p)? = values["extends"] { values["extends"] = .string(absolute(p)) }
         if case .table(var source)? = values["source"], case .string(let p)? = source["input"] {
             source["input"] = .string(absolute(p))
             values["source"] = .table(source)
+        }
+        if case .table(var model)? = values["model"], case .string(let p)? = model["path"] {
+            model["path"] = .string(absolute(p))
+            values["model"] = .table(model)
         }
         if case .table(var store)? = values["store"], case .array(let shards)? = store["shards"] {
             store["shards"] = .array(shards.map { shard in
@@ -149,8 +154,8 @@ public enum JobLoader {
             source: .init(kind: kind, input: input, texts: texts,
                           minChars: try source.int("min_chars", range: 0...1_000_000) ?? 20,
                           maxChars: try source.int("max_chars", range: 1...100_000_000) ?? 100_000),
-            model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536)),
-            provider: .init(kind: try provider.string("kind")),
+            model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536), path: try model.string("path")),
+            provider: .init(kind: try provider.string("kind"), threads: try provider.int("threads", range: 1...1_024)),
             store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability,
                          cacheMB: try store.int("cache_mb", range: 1...65_536) ?? 8),
             batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,

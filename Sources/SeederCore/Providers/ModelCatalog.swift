@@ -7,8 +7,8 @@ public enum ModelCatalog {
     public static let all: [ModelSpec] = [
         ModelSpec(alias: "minilm-l6", canonicalID: "sentence-transformers/all-MiniLM-L6-v2", version: "1",
                   dimensions: 384, minimumDimensions: nil, maxInputTokens: 256, documentPrefix: nil,
-                  pooling: "mean", defaultProvider: "hash",
-                  summary: "small, fast English model; runs locally (the offline default)"),
+                  pooling: "mean", defaultProvider: "local",
+                  summary: "small, fast English model; runs natively in seeder (the offline default)"),
         ModelSpec(alias: "nomic-v1.5", canonicalID: "nomic-ai/nomic-embed-text-v1.5", version: "1.5",
                   dimensions: 768, minimumDimensions: 64, maxInputTokens: 8192, documentPrefix: "search_document: ",
                   pooling: "mean", defaultProvider: "ollama",

@@ -10,7 +10,7 @@ public struct JobAssembly: Sendable {
     public let source: RecordSource
     public let shards: [ShardWorker]
 
-    /// Provider kinds a job may name; only `hash` is built into this version.
+    /// Provider kinds a job may name; `hash` and `local` are built into this version.
     public static let providerKinds = ["hash", "local", "openai", "ollama", "tei"]
 
     public init(job: JobConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -24,6 +24,13 @@ public struct JobAssembly: Sendable {
         case "hash":
             let journal = try environment["SEEDER_HASH_JOURNAL"].map { try ProviderJournal(path: $0) }
             provider = HashEmbeddingProvider(spec: spec, dimensions: dimensions, journal: journal)
+        case "local":
+            guard dimensions == spec.dimensions else {
+                throw ConfigurationError(file: file, position: "model.dimensions", message: "the local provider makes \(spec.alias)'s native \(spec.dimensions) dimensions only",
+                                         hint: "drop model.dimensions / --dimensions")
+            }
+            provider = try LocalEmbeddingProvider(spec: spec, explicitPath: job.model.path, threads: job.provider.threads,
+                                                  locator: ModelLocator(environment: environment))
         default:
             guard Self.providerKinds.contains(kind) else {
                 var message = "unknown provider '\(kind)'"

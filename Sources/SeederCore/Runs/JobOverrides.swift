@@ -10,10 +10,14 @@ public struct JobOverrides: Sendable, Equatable {
     public var batchSize: Int?
     public var chunkRecords: Int?
     public var durability: JobConfig.Durability?
+    public var modelPath: String?
+    public var threads: Int?
 
     public init(model: String? = nil, input: String? = nil, shards: [String]? = nil, provider: String? = nil,
                 dimensions: Int? = nil, tenant: String? = nil, batchSize: Int? = nil, chunkRecords: Int? = nil,
-                durability: JobConfig.Durability? = nil) {
+                durability: JobConfig.Durability? = nil, modelPath: String? = nil, threads: Int? = nil) {
+        self.modelPath = modelPath
+        self.threads = threads
         self.model = model
         self.input = input
         self.shards = shards
@@ -37,7 +41,10 @@ extension JobConfig {
     /// The job with the flags applied.
     public func applying(_ o: JobOverrides) -> JobConfig {
         var job = self
-        if let v = o.model { job.model.name = v; job.model.dimensions = nil }
+        // Another model's size and weights don't carry over to this one.
+        if let v = o.model { job.model.name = v; job.model.dimensions = nil; job.model.path = nil }
+        if let v = o.modelPath { job.model.path = Self.absolute(v) }
+        if let v = o.threads { job.provider.threads = v }
         if let v = o.dimensions { job.model.dimensions = v }
         if let v = o.input { job.source.input = Self.absolute(v) }
         if let v = o.shards { job.store.shards = v.enumerated().map { ShardLocation(name: String($0), path: Self.absolute($1)) } }

@@ -32,6 +32,8 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
             }
         case is StoreError, is SQLiteError: return .storeUnavailable
         case is ProviderError: return .providerUnavailable
+        // A model seeder can't run is a configuration matter; missing or broken weights make the provider unavailable.
+        case let e as LocalModelError: return e.kind == .unsupported ? .configuration : .providerUnavailable
         case is ShardRingError: return .configuration
         default: return .internalError
         }
