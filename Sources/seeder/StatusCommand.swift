@@ -56,7 +56,7 @@ enum StatusJSON {
                 "counts": [
                     "items_read": c.itemsRead, "records": c.records, "skipped": c.skipped, "texts": c.texts,
                     "duplicates_in_run": c.duplicatesInRun, "already_stored": c.alreadyStored, "embedded": c.embedded,
-                    "stored": c.stored, "texts_sent": c.textsSent, "requests": c.batchesSent, "tokens_sent": c.tokensSent,
+                    "stored": c.stored, "texts_sent": c.textsSent, "requests": c.batchesSent, "tokens_sent": c.tokensSent, "tokens_estimated": c.tokensEstimated,
                 ] as [String: Any],
             ]
         }

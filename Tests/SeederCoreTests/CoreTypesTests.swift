@@ -118,4 +118,17 @@ final class CoreTypesTests: XCTestCase {
         XCTAssertEqual(one, 1)
         do { _ = try await errors.next(); XCTFail("expected the producer's error") } catch { XCTAssertTrue(error is SourceError) }
     }
+
+    func testCountersSavedByAnOlderSeederStillLoad() throws {
+        // Before tokensEstimated existed, every token count was an estimate.
+        let old = #"{"alreadyStored":1,"batchesSent":2,"duplicatesInRun":0,"embedded":5,"inputBytesRead":9,"itemsRead":7,"records":6,"skipped":{"too_short":1},"stored":5,"texts":6,"textsSent":5,"tokensSent":40}"#
+        let counters = try JSONDecoder().decode(RunCounters.self, from: Data(old.utf8))
+        XCTAssertEqual(counters.tokensSent, 40)
+        XCTAssertEqual(counters.tokensEstimated, 40)
+        XCTAssertEqual(counters.skipped, ["too_short": 1])
+        XCTAssertEqual(counters.itemsRead, 7)
+        var fresh = RunCounters()
+        fresh.tokensSent = 12
+        XCTAssertEqual(try JSONDecoder().decode(RunCounters.self, from: JSONEncoder().encode(fresh)), fresh, "round trip")
+    }
 }

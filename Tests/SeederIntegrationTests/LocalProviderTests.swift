@@ -54,6 +54,7 @@ final class LocalProviderTests: XCTestCase {
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
         let counters = summary?["counters"] as? [String: Any]
         XCTAssertEqual(counters?["tokensSent"] as? Int, texts.reduce(0) { $0 + model.tokenize($1).count }, "\(counters ?? [:])")
+        XCTAssertEqual(counters?["tokensEstimated"] as? Int, 0, "nothing estimated")
     }
 
     func testAMissingModelStopsTheRunBeforeAnythingIsWrittenAndSaysHowToFetchIt() throws {

@@ -128,7 +128,13 @@ extension Pipeline {
                 }
                 delta.textsSent += Int64(slice.count)
                 delta.batchesSent += 1
-                delta.tokensSent += Int64(matrix.tokensUsed ?? slice.reduce(0) { $0 + $1.estimatedTokens })
+                if let used = matrix.tokensUsed {
+                    delta.tokensSent += Int64(used)
+                } else {
+                    let estimate = Int64(slice.reduce(0) { $0 + $1.estimatedTokens })
+                    delta.tokensSent += estimate
+                    delta.tokensEstimated += estimate
+                }
                 matrix.values.withUnsafeBufferPointer { values in
                     for offset in slice.indices {
                         let i = toEmbed[range.lowerBound + offset]

@@ -22,12 +22,39 @@ public struct RunCounters: Codable, Sendable, Equatable {
     public var textsSent: Int64 = 0
     /// Provider requests made.
     public var batchesSent: Int64 = 0
-    /// Estimated tokens sent.
+    /// Tokens sent: what the provider reported reading where it does (the local model's exact counts), else estimated.
     public var tokensSent: Int64 = 0
+    /// The part of `tokensSent` that is an estimate (from UTF-8 bytes), not a provider's count.
+    public var tokensEstimated: Int64 = 0
     /// Compressed input bytes consumed (progress).
     public var inputBytesRead: Int64 = 0
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case itemsRead, records, skipped, texts, duplicatesInRun, alreadyStored, embedded, stored, textsSent, batchesSent,
+             tokensSent, tokensEstimated, inputBytesRead
+    }
+
+    /// Counters saved by an older seeder lack the newer fields: those start at zero.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value(_ key: CodingKeys) throws -> Int64 { try c.decodeIfPresent(Int64.self, forKey: key) ?? 0 }
+        itemsRead = try value(.itemsRead)
+        records = try value(.records)
+        skipped = try c.decodeIfPresent([String: Int64].self, forKey: .skipped) ?? [:]
+        texts = try value(.texts)
+        duplicatesInRun = try value(.duplicatesInRun)
+        alreadyStored = try value(.alreadyStored)
+        embedded = try value(.embedded)
+        stored = try value(.stored)
+        textsSent = try value(.textsSent)
+        batchesSent = try value(.batchesSent)
+        tokensSent = try value(.tokensSent)
+        // Before this field existed every count was an estimate.
+        tokensEstimated = try c.decodeIfPresent(Int64.self, forKey: .tokensEstimated) ?? tokensSent
+        inputBytesRead = try value(.inputBytesRead)
+    }
 
     public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
 
@@ -43,6 +70,7 @@ public struct RunCounters: Codable, Sendable, Equatable {
         textsSent += d.textsSent
         batchesSent += d.batchesSent
         tokensSent += d.tokensSent
+        tokensEstimated += d.tokensEstimated
     }
 
     mutating func addSkips(_ skips: [SkipReason: Int]) {
