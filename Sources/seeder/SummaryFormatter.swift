@@ -14,7 +14,7 @@ enum SummaryFormatter {
         lines.append("  duplicates   \(c.duplicatesInRun) in this run, \(c.alreadyStored) already stored")
         let tokens = c.tokensEstimated == 0 ? "\(c.tokensSent) tokens"
             : c.tokensEstimated == c.tokensSent ? "~\(c.tokensSent) tokens (estimated)" : "\(c.tokensSent) tokens, \(c.tokensEstimated) of them estimated"
-        lines.append("  embedded     \(c.embedded) (\(c.textsSent) texts sent in \(c.batchesSent) requests, \(tokens))")
+        lines.append("  embedded     \(c.embedded) (\(c.textsSent) texts sent in \(c.batchesSent) request\(c.batchesSent == 1 ? "" : "s"), \(tokens))")
         lines.append("  stored       \(c.stored) rows in \(job.store.shards.count) shard(s): \(job.store.shards.map(\.path).joined(separator: ", "))")
         return lines.joined(separator: "\n")
     }
