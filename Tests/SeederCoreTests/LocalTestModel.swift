@@ -1,18 +1,17 @@
 import Foundation
+import SeederCore
 import XCTest
 
 /// The all-MiniLM-L6-v2 weights the local-model tests run against, as `scripts/fetch-model` puts them in the
 /// Hugging Face cache (scripts/test and .ci/run call it). A test that needs them fails, loudly, when they are missing.
 enum LocalTestModel {
     static func directory(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let hub = env["HF_HUB_CACHE"] ?? ((env["HF_HOME"] ?? (NSHomeDirectory() + "/.cache/huggingface")) + "/hub")
-        let repo = hub + "/models--sentence-transformers--all-MiniLM-L6-v2"
-        guard let revision = try? String(contentsOfFile: repo + "/refs/main", encoding: .utf8) else {
-            XCTFail("all-MiniLM-L6-v2 is not in the Hugging Face cache at \(repo): run scripts/fetch-model", file: file, line: line)
-            throw XCTSkip("model missing")
+        do {
+            return try ModelLocator().locate(id: "sentence-transformers/all-MiniLM-L6-v2", alias: "minilm-l6", explicitPath: nil).directory
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+            throw error
         }
-        return repo + "/snapshots/" + revision.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The reference outputs of ../shared/fixtures (copied into Fixtures/): text, token ids, embedding.

@@ -5,15 +5,14 @@ import XCTest
 /// The local provider through the real binary: what lands in the shards is the MiniLM model's own output, and a
 /// model that is missing or can't run stops the run before anything is written, saying why.
 final class LocalProviderTests: XCTestCase {
+    /// The weights scripts/test fetches; their absence fails the test (the error says how to fetch them).
     private func modelDirectory() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let hub = env["HF_HUB_CACHE"] ?? ((env["HF_HOME"] ?? (NSHomeDirectory() + "/.cache/huggingface")) + "/hub")
-        let located = try? ModelLocator().locate(id: "sentence-transformers/all-MiniLM-L6-v2", alias: "minilm-l6", explicitPath: nil)
-        guard let located else {
-            XCTFail("all-MiniLM-L6-v2 is not in the Hugging Face cache under \(hub): run scripts/fetch-model")
-            throw XCTSkip("model missing")
+        do {
+            return try ModelLocator().locate(id: "sentence-transformers/all-MiniLM-L6-v2", alias: "minilm-l6", explicitPath: nil).directory
+        } catch {
+            XCTFail("\(error)")
+            throw error
         }
-        return located.directory
     }
 
     func testTheStoredVectorsAreTheModelsOwn() throws {
