@@ -14,18 +14,31 @@ public struct EmbeddingInput: Sendable {
 
 /// Vectors for a batch, row-major in one flat array: row `i` is `values[i*dimensions ..< (i+1)*dimensions]`.
 /// One allocation per batch, not per vector.
+///
+/// A provider may fail single inputs while embedding the rest (a server that refuses one text as too long even
+/// alone): those inputs are listed in `failed` and have no row, so `rows == batch.count - failed.count` and row
+/// `r` belongs to the `r`-th input not in `failed` (``inputIndices``). A consumer that ignores `failed` sees a
+/// row count that doesn't match its batch and stops, rather than storing a vector under the wrong text.
 public struct EmbeddingMatrix: Sendable, Equatable {
     public var rows: Int
     public var dimensions: Int
     public var values: [Float]
     /// Tokens the provider reports it used, when it does.
     public var tokensUsed: Int?
+    /// Inputs that could not be embedded: index in the batch → the reason (the server's message).
+    public var failed: [Int: String]
 
-    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil) {
+    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil, failed: [Int: String] = [:]) {
         self.rows = rows
         self.dimensions = dimensions
         self.values = values
         self.tokensUsed = tokensUsed
+        self.failed = failed
+    }
+
+    /// For each row, the index of its input in the batch of `batchSize` inputs.
+    public func inputIndices(batchSize: Int) -> [Int] {
+        failed.isEmpty ? Array(0..<batchSize) : (0..<batchSize).filter { failed[$0] == nil }
     }
 }
 

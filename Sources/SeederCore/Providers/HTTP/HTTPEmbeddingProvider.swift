@@ -1,0 +1,230 @@
+import Foundation
+
+/// Embeds through an HTTP server: OpenAI-compatible, Ollama or TEI (``EmbeddingServerKind``).
+///
+/// `embed` sends one batch and handles everything a server does to it: paces to RPM/TPM (shared by concurrent
+/// calls), retries 408/409/429/5xx and lost connections with backoff, honours `Retry-After`, splits a batch
+/// the server refuses as too large, and validates what comes back. An input the server refuses even alone is
+/// returned in ``EmbeddingMatrix/failed`` with the server's message while the rest of the batch succeeds. When
+/// the server stays unreachable or failing longer than ``HTTPProviderSettings/giveUpAfter``, `embed` throws a
+/// ``ProviderError`` of kind `unavailable`, so the run stops at its checkpoint. Safe to call concurrently.
+public final class HTTPEmbeddingProvider: EmbeddingProvider {
+    public var kind: String { settings.kind.rawValue }
+    public let storedModel: StoredModel
+    public let batchLimits: BatchLimits
+    public let settings: HTTPProviderSettings
+
+    private let transport: any EmbeddingTransport
+    private let format: EmbeddingWireFormat
+    private let pacer: RatePacer
+    private let outage = OutageTracker()
+    private let clock: PacingClock
+    private let random: LockedRandom
+
+    /// A provider over async-http-client, its pool as wide as `settings.concurrency`.
+    public convenience init(storedModel: StoredModel, settings: HTTPProviderSettings) {
+        let transport = AsyncHTTPClientTransport(baseURL: settings.baseURL, concurrency: settings.concurrency,
+                                                 connectTimeout: settings.connectTimeout)
+        self.init(storedModel: storedModel, settings: settings, transport: transport)
+    }
+
+    /// A provider over any transport; tests pass a scripted one, a fake clock and a seed.
+    public init(storedModel: StoredModel, settings: HTTPProviderSettings, transport: any EmbeddingTransport,
+                clock: PacingClock = .system, seed: UInt64? = nil) {
+        self.storedModel = storedModel
+        self.settings = settings
+        self.transport = transport
+        self.clock = clock
+        format = settings.wireFormat
+        pacer = RatePacer(requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, clock: clock)
+        random = LockedRandom(seed: seed)
+        batchLimits = settings.batchLimits ?? Self.defaultLimits(settings.kind)
+    }
+
+    /// OpenAI documents 2,048 inputs and 300,000 tokens per request; Ollama has no limit of its own; TEI's
+    /// default `max_client_batch_size` is 32 (read the real one with ``teiInfo()``).
+    static func defaultLimits(_ kind: EmbeddingServerKind) -> BatchLimits {
+        switch kind {
+        case .openai: BatchLimits(maxItems: 2048, maxTokens: 300_000)
+        case .ollama: .none
+        case .tei: BatchLimits(maxItems: 32, maxTokens: 16_384)
+        }
+    }
+
+    /// Dollars for `tokens` tokens, when a price is configured.
+    public func cost(tokens: Int) -> Double? {
+        settings.pricePerMillionTokens.map { Double(tokens) * $0 / 1_000_000 }
+    }
+
+    /// Closes the connection pool; call once, after the last `embed`.
+    public func shutdown() async throws {
+        try await transport.shutdown()
+    }
+
+    public func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix {
+        var result = Accumulator()
+        if !batch.isEmpty { try await embedPart(batch[...], into: &result) }
+        return EmbeddingMatrix(rows: batch.count - result.failed.count, dimensions: storedModel.dimensions,
+                               values: result.values, tokensUsed: result.tokensUsed, failed: result.failed)
+    }
+
+    /// TEI's `GET /info`: its limits and the model it serves.
+    public func teiInfo() async throws -> TEIInfo {
+        let response: WireResponse
+        do {
+            response = try await transport.send(authorized(TEIInfo.request), timeout: settings.requestTimeout)
+        } catch let error as TransportError {
+            throw unreachable(error, after: nil)
+        }
+        guard response.status == 200 else {
+            throw failure("GET /info answered HTTP \(response.status): \(ServerErrorMessage.parse(response.body))")
+        }
+        do {
+            return try TEIInfo.decode(response.body)
+        } catch {
+            throw failure("GET /info: \(error)")
+        }
+    }
+
+    // MARK: - One batch
+
+    private struct Accumulator {
+        var values: [Float] = []
+        var failed: [Int: String] = [:]
+        var tokensUsed: Int?
+    }
+
+    private enum PartOutcome {
+        case embedded(values: [Float], tokens: Int?)
+        case tooLarge(String)
+    }
+
+    /// Embeds `part` (indices are batch positions), halving it while the server says it is too large.
+    private func embedPart(_ part: ArraySlice<EmbeddingInput>, into result: inout Accumulator) async throws {
+        switch try await send(part) {
+        case .embedded(let values, let tokens):
+            result.values.append(contentsOf: values)
+            if let tokens { result.tokensUsed = (result.tokensUsed ?? 0) + tokens }
+        case .tooLarge(let reason):
+            guard part.count > 1 else {
+                result.failed[part.startIndex] = reason
+                return
+            }
+            let middle = part.startIndex + part.count / 2
+            try await embedPart(part[part.startIndex..<middle], into: &result)
+            try await embedPart(part[middle..<part.endIndex], into: &result)
+        }
+    }
+
+    /// Sends one request, retrying until it succeeds, is refused as too large, or can't succeed.
+    private func send(_ part: ArraySlice<EmbeddingInput>) async throws -> PartOutcome {
+        let request = try authorized(format.request(part.map(\.text)))
+        let tokens = part.reduce(0) { $0 + $1.estimatedTokens }
+        var attempt = 0, badResponses = 0
+        while true {
+            try Task.checkCancellation()
+            try await pacer.acquire(tokens: tokens)
+            let outcome: RequestOutcome
+            do {
+                let response = try await transport.send(request, timeout: settings.requestTimeout)
+                pacer.observe(response.headers)
+                if (200..<300).contains(response.status) {
+                    switch check(response.body, count: part.count) {
+                    case .success(let (values, used)):
+                        outage.succeeded()
+                        return .embedded(values: values, tokens: used)
+                    case .failure(let problem):
+                        badResponses += 1
+                        outcome = .badResponse(problem.problem)
+                    }
+                } else {
+                    outcome = .status(response.status, headers: response.headers, error: ServerErrorMessage.parse(response.body))
+                }
+            } catch let error as TransportError {
+                outcome = .connectionFailed(error)
+            }
+
+            let decision = random.with { settings.retry.decide(outcome, attempt: attempt, badResponses: badResponses,
+                                                               now: clock.date(), random: &$0) }
+            switch decision {
+            case .split(let reason):
+                return .tooLarge(reason)
+            case .fail(let reason):
+                throw failure(reason, status: { if case .status(let s, _, _) = outcome { s } else { nil } }())
+            case .retry(let delay):
+                if RetryPolicy.isOutage(outcome) {
+                    let failingFor = outage.failed(now: clock.now())
+                    if failingFor + delay.inSeconds > settings.giveUpAfter.inSeconds {
+                        throw unreachable(outcome, after: failingFor)
+                    }
+                }
+                try await clock.sleep(delay.inSeconds)
+                attempt += 1
+            }
+        }
+    }
+
+    /// Decodes and validates a 2xx body: the flat values and reported tokens, or what was wrong.
+    private func check(_ body: Data, count: Int) -> Result<([Float], Int?), InvalidResponse> {
+        let decoded: WireEmbeddings
+        do {
+            decoded = try format.decode(body)
+        } catch {
+            return .failure(InvalidResponse(error.description))
+        }
+        switch EmbeddingResponseValidator.validate(decoded.vectors, expectedCount: count, expectedDimensions: storedModel.dimensions) {
+        case .success(let checked): return .success((checked.values, decoded.tokensUsed))
+        case .failure(let problem): return .failure(InvalidResponse("\(problem) (body starts: \(WireDecodingError.prefix(of: body)))"))
+        }
+    }
+
+    private func authorized(_ request: WireRequest) -> WireRequest {
+        var request = request
+        if let key = settings.apiKey, !key.value.isEmpty { request.headers["authorization"] = "Bearer \(key.value)" }
+        return request
+    }
+
+    // MARK: - Errors
+
+    private func failure(_ reason: String, status: Int? = nil) -> ProviderError {
+        let hint: String? = switch status {
+        case 401, 403: "check the API key (provider.api_key_env / api_key_file)"
+        case 404: "check provider.base_url and that the server has model '\(settings.serverModel)'"
+            + (settings.kind == .ollama ? " (`ollama pull \(settings.serverModel)`)" : "")
+        default: nil
+        }
+        return ProviderError(provider: kind, message: "\(settings.displayURL)\(format.path): \(reason)", hint: hint)
+    }
+
+    private func unreachable(_ outcome: RequestOutcome, after seconds: Double?) -> ProviderError {
+        switch outcome {
+        case .connectionFailed(let error): return unreachable(error, after: seconds)
+        default:
+            let what = if case .status(let status, _, let error) = outcome { "HTTP \(status): \(error)" } else { "\(outcome)" }
+            return ProviderError(provider: kind, message: "\(settings.displayURL) kept failing for \(Int(seconds ?? 0))s (last: \(what))",
+                                 hint: "the run stops at its checkpoint; resume it when the server is healthy", kind: .unavailable)
+        }
+    }
+
+    private func unreachable(_ error: TransportError, after seconds: Double?) -> ProviderError {
+        let hint = error.kind == .refused ? settings.kind.nothingListensHint(address: settings.address, model: settings.serverModel)
+            : "the run stops at its checkpoint; resume it when \(settings.address) answers"
+        let duration = seconds.map { " for \(Int($0))s" } ?? ""
+        return ProviderError(provider: kind, message: "no answer from \(settings.displayURL)\(duration): \(error)", hint: hint, kind: .unavailable)
+    }
+}
+
+/// A random number generator shared by concurrent requests: seeded in tests, seeded from the system's otherwise.
+final class LockedRandom: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generator: SeededRandom
+
+    init(seed: UInt64?) {
+        var system = SystemRandomNumberGenerator()
+        generator = SeededRandom(seed: seed ?? system.next())
+    }
+
+    func with<T>(_ body: (inout SeededRandom) -> T) -> T {
+        lock.withLock { body(&generator) }
+    }
+}

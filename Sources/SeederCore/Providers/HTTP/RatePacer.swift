@@ -1,0 +1,46 @@
+import Foundation
+
+/// A ``RateBudget`` shared by every concurrent `embed` call of one provider.
+public final class RatePacer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var budget: RateBudget
+    private let clock: PacingClock
+
+    public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: PacingClock) {
+        self.clock = clock
+        budget = RateBudget(requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute, now: clock.now())
+    }
+
+    /// Waits until a request of `tokens` tokens fits the budget.
+    public func acquire(tokens: Int) async throws {
+        let wait = lock.withLock { budget.reserve(tokens: tokens, now: clock.now()) }
+        if wait > 0 { try await clock.sleep(wait) }
+    }
+
+    /// Applies what a response's `x-ratelimit-remaining-*` headers say.
+    public func observe(_ headers: [String: String]) {
+        guard let remaining = RetryHeaders.remaining(headers) else { return }
+        lock.withLock { budget.observe(remaining, now: clock.now()) }
+    }
+}
+
+/// Tracks how long a provider has been failing (refused, 5xx, 429) without one success in between, across
+/// concurrent requests.
+public final class OutageTracker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failingSince: Double?
+
+    public init() {}
+
+    /// Any success ends the outage.
+    public func succeeded() { lock.withLock { failingSince = nil } }
+
+    /// Records a failure at `now`; returns how long the provider has been failing.
+    public func failed(now: Double) -> Double {
+        lock.withLock {
+            let since = failingSince ?? now
+            failingSince = since
+            return now - since
+        }
+    }
+}

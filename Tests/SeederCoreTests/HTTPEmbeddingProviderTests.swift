@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+@testable import SeederCore
+
+final class HTTPEmbeddingProviderTests: XCTestCase {
+    private let model = StoredModel(model: "test/model", version: "1", dimensions: 2)
+
+    private func inputs(_ texts: [String]) -> [EmbeddingInput] {
+        texts.map { EmbeddingInput(text: $0, hash: TextHash(normalized: $0), estimatedTokens: $0.count) }
+    }
+
+    private func provider(_ transport: ScriptedTransport, kind: EmbeddingServerKind = .openai, clock: FakeClock = FakeClock(),
+                          giveUpAfter: Duration = .seconds(300), apiKey: String? = "sk-secret") -> HTTPEmbeddingProvider {
+        let settings = HTTPProviderSettings(kind: kind, baseURL: "http://user:pw@localhost:9999/base?x=1", apiKey: apiKey.map(APIKey.init),
+                                            serverModel: "m", giveUpAfter: giveUpAfter)
+        return HTTPEmbeddingProvider(storedModel: model, settings: settings, transport: transport, clock: clock.pacing, seed: 1)
+    }
+
+    /// An OpenAI answer embedding each text as [length, 1].
+    static func openAIAnswer(_ request: WireRequest) -> WireResponse {
+        let texts = ((try? JSONSerialization.jsonObject(with: request.body) as? [String: Any])?["input"] as? [String]) ?? []
+        let data = texts.enumerated().map { ["index": $0.offset, "embedding": [Double($0.element.count), 1]] as [String: Any] }
+        let body = (try? JSONSerialization.data(withJSONObject: ["data": data, "usage": ["prompt_tokens": texts.count]])) ?? Data()
+        return WireResponse(status: 200, body: body)
+    }
+
+    func testEmbedsAndSendsTheKey() async throws {
+        let transport = ScriptedTransport { request, _ in Self.openAIAnswer(request) }
+        let matrix = try await provider(transport).embed(inputs(["a", "bb"]))
+        XCTAssertEqual(matrix, EmbeddingMatrix(rows: 2, dimensions: 2, values: [1, 1, 2, 1], tokensUsed: 2))
+        XCTAssertEqual(transport.requests.first?.headers["authorization"], "Bearer sk-secret")
+        XCTAssertEqual(transport.requests.first?.path, "/v1/embeddings")
+    }
+
+    func testSplitsUntilTheBadInputFailsAlone() async throws {
+        // The server refuses any request holding "long"; the others must still come back, in order.
+        let transport = ScriptedTransport { request, _ in
+            let body = String(decoding: request.body, as: UTF8.self)
+            if body.contains("\"long\"") {
+                return WireResponse(status: 400, body: Data(#"{"error":{"message":"This model's maximum context length is 8192 tokens","code":null}}"#.utf8))
+            }
+            return Self.openAIAnswer(request)
+        }
+        let matrix = try await provider(transport).embed(inputs(["a", "bb", "long", "dddd", "eeeee"]))
+        XCTAssertEqual(matrix.rows, 4)
+        XCTAssertEqual(matrix.failed.keys.sorted(), [2])
+        XCTAssertTrue(matrix.failed[2]?.contains("maximum context length") == true)
+        XCTAssertEqual(matrix.values, [1, 1, 2, 1, 4, 1, 5, 1])
+        XCTAssertEqual(matrix.inputIndices(batchSize: 5), [0, 1, 3, 4])
+        XCTAssertEqual(matrix.tokensUsed, 4)
+    }
+
+    func testRetriesServerErrorsHonouringRetryAfter() async throws {
+        let clock = FakeClock()
+        let transport = ScriptedTransport { request, call in
+            switch call {
+            case 0: return WireResponse(status: 503, body: Data("<html>busy</html>".utf8))
+            case 1: return WireResponse(status: 429, headers: ["Retry-After": "3"], body: Data(#"{"error":{"message":"slow down"}}"#.utf8))
+            case 2: throw TransportError(.broken, detail: "reset by peer")
+            case 3: return WireResponse(status: 200, body: Data(#"{"data":[{"index":0,"embedding":[0,0]}]}"#.utf8))
+            default: return Self.openAIAnswer(request)
+            }
+        }
+        let matrix = try await provider(transport, clock: clock).embed(inputs(["abc"]))
+        XCTAssertEqual(matrix.values, [3, 1])
+        XCTAssertEqual(transport.requests.count, 5, "503, 429, reset and an all-zero vector are all retried")
+        XCTAssertTrue(clock.slept.contains(3))
+    }
+
+    func testClientErrorsFailAtOnceWithoutTheKey() async throws {
+        let transport = ScriptedTransport { _, _ in
+            WireResponse(status: 401, body: Data(#"{"error":{"message":"Incorrect API key provided","code":"invalid_api_key"}}"#.utf8))
+        }
+        do {
+            _ = try await provider(transport).embed(inputs(["a"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertEqual(error.kind, .failed)
+            XCTAssertTrue(error.message.contains("Incorrect API key"))
+            XCTAssertTrue(error.message.contains("http://localhost:9999/base"), error.message)
+            XCTAssertFalse("\(error)".contains("sk-secret"))
+            XCTAssertFalse("\(error)".contains("pw"))
+            XCTAssertEqual(transport.requests.count, 1)
+        }
+    }
+
+    func testGivesUpWhenNothingListens() async throws {
+        let clock = FakeClock()
+        let transport = ScriptedTransport { _, _ in throw TransportError(.refused, detail: "connection refused") }
+        do {
+            _ = try await provider(transport, kind: .ollama, clock: clock, giveUpAfter: .seconds(30)).embed(inputs(["a"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertEqual(error.kind, .unavailable)
+            XCTAssertTrue(error.hint?.contains("ollama serve") == true, "\(error)")
+            XCTAssertTrue(error.hint?.contains("localhost:9999") == true, "\(error)")
+            XCTAssertLessThanOrEqual(clock.elapsed, 30)
+            XCTAssertGreaterThan(transport.requests.count, 2)
+        }
+    }
+
+    func testPersistentGarbageFailsNamingTheProblem() async throws {
+        let transport = ScriptedTransport { _, _ in WireResponse(status: 200, body: Data(#"{"data":[{"index":0,"embedding":[1,2,3]}]}"#.utf8)) }
+        do {
+            _ = try await provider(transport).embed(inputs(["a"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertTrue(error.message.contains("3 dimensions, expected 2"), error.message)
+            XCTAssertEqual(transport.requests.count, 1 + RetryPolicy.standard.maxBadResponses)
+        }
+    }
+
+    func testTEIInfoAndOllama() async throws {
+        let tei = ScriptedTransport { request, _ in
+            XCTAssertEqual(request.path, "/info")
+            return WireResponse(status: 200, body: Data(#"{"model_id":"BAAI/bge-small-en-v1.5","max_client_batch_size":16,"max_batch_tokens":8192,"max_input_length":512}"#.utf8))
+        }
+        let info = try await provider(tei, kind: .tei).teiInfo()
+        XCTAssertEqual(info.batchLimits, BatchLimits(maxItems: 16, maxTokens: 8192))
+        let ollama = ScriptedTransport { _, _ in WireResponse(status: 200, body: Data(#"{"embeddings":[[0.5,0.5]],"prompt_eval_count":4}"#.utf8)) }
+        let matrix = try await provider(ollama, kind: .ollama, apiKey: nil).embed(inputs(["x"]))
+        XCTAssertEqual(matrix.values, [0.5, 0.5])
+        XCTAssertEqual(matrix.tokensUsed, 4)
+        XCTAssertNil(ollama.requests.first?.headers["authorization"])
+    }
+}
+
+/// A transport answering from a closure, given the request and the call's number; it records what it was sent.
+final class ScriptedTransport: EmbeddingTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var sent: [WireRequest] = []
+    private let answer: @Sendable (WireRequest, Int) throws -> WireResponse
+
+    init(_ answer: @escaping @Sendable (WireRequest, Int) throws -> WireResponse) { self.answer = answer }
+
+    var requests: [WireRequest] { lock.withLock { sent } }
+
+    func send(_ request: WireRequest, timeout: Duration) async throws -> WireResponse {
+        let call = lock.withLock { sent.append(request); return sent.count - 1 }
+        return try answer(request, call)
+    }
+
+    func shutdown() async throws {}
+}
