@@ -4,8 +4,10 @@ import NIOCore
 import NIOHTTP1
 
 /// ``EmbeddingTransport`` over one `HTTPClient`, with a connection pool as wide as the provider's concurrency.
-public final class AsyncHTTPClientTransport: EmbeddingTransport {
+public final class AsyncHTTPClientTransport: EmbeddingTransport, @unchecked Sendable {
     private let client: HTTPClient
+    private let lock = NSLock()
+    private var isShutDown = false
     private let baseURL: String
     /// Refuses bodies larger than this: a server is untrusted, and 2,048 vectors of 3,072 floats as JSON fit.
     private let maxBodyBytes: Int
@@ -48,7 +50,14 @@ public final class AsyncHTTPClientTransport: EmbeddingTransport {
     }
 
     public func shutdown() async throws {
+        guard lock.withLock({ () -> Bool in defer { isShutDown = true }; return !isShutDown }) else { return }
         try await client.shutdown()
+    }
+
+    // A forgotten shutdown must not crash the process (async-http-client traps on it in debug builds): start
+    // one; the client keeps itself alive until it completes.
+    deinit {
+        if !isShutDown { client.shutdown().whenComplete { _ in } }
     }
 
     /// Sorts the client's errors into refused, timed out and broken, from their descriptions: they come from
