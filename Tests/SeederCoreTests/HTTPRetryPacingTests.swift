@@ -17,7 +17,7 @@ final class HTTPRetryPacingTests: XCTestCase {
     private func isRetry(_ decision: RetryDecision) -> Bool { if case .retry = decision { true } else { false } }
 
     func testWhichStatusesRetrySplitOrFail() {
-        for code in [408, 409, 429, 500, 502, 503, 504] { XCTAssertTrue(isRetry(decide(status(code))), "\(code)") }
+        for code in [408, 409, 424, 429, 500, 502, 503, 504] { XCTAssertTrue(isRetry(decide(status(code))), "\(code)") }
         for code in [400, 401, 403, 404, 405] {
             guard case .fail = decide(status(code)) else { return XCTFail("\(code) must not be retried") }
         }

@@ -12,9 +12,10 @@ public enum RequestOutcome: Sendable, Equatable {
 
 /// What to do after a failed request.
 public enum RetryDecision: Sendable, Equatable {
-    /// Send the same request again after this long.
+    /// Send the same request again after this long (408, 409, 429, 5xx, TEI's 424, no answer, a bad 2xx).
     case retry(after: Duration)
-    /// The request is too big for the server: send each half on its own (a single input fails alone).
+    /// The request is too big for the server (413, 422, a 400 that says so): send each half on its own; a
+    /// single input fails alone. TEI answers 413 for batch size and input length, 422 for tokenizer errors.
     case split(reason: String)
     /// Retrying won't help (401, 403, 404, other 400s, or too many bad responses).
     case fail(reason: String)
@@ -42,7 +43,7 @@ public struct RetryPolicy: Sendable, Equatable {
     public static func isOutage(_ outcome: RequestOutcome) -> Bool {
         switch outcome {
         case .connectionFailed: true
-        case .status(let status, _, _): status == 429 || status >= 500
+        case .status(let status, _, _): status == 424 || status == 429 || status >= 500
         case .badResponse: false
         }
     }
@@ -63,7 +64,8 @@ public struct RetryPolicy: Sendable, Equatable {
             if status == 413 || status == 422 || (status == 400 && Self.saysTooLarge(error)) {
                 return .split(reason: "HTTP \(status): \(error)")
             }
-            if status == 408 || status == 409 || status == 429 || status >= 500 {
+            // TEI answers 424 when its model backend fails: a server fault like a 500, not the request's.
+            if status == 408 || status == 409 || status == 424 || status == 429 || status >= 500 {
                 let jittered = backoff(attempt: attempt, random: &random)
                 guard let asked = RetryHeaders.retryDelay(headers, now: now) else { return .retry(after: jittered) }
                 // The server knows when its budget refills; waiting less only earns another 429.
