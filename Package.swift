@@ -60,6 +60,6 @@ let package = Package(
             path: "Tests/FakeEmbeddingServerMain"
         ),
         .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore", "FakeEmbeddingServer"], exclude: ["Fixtures"]),
-        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder", "FakeEmbeddingServer"]),
+        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder", "FakeEmbeddingServer", "fake-embedding-server"]),
     ]
 )

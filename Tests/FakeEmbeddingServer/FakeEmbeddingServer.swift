@@ -6,6 +6,18 @@ import NIOPosix
 /// A fake remote embedding service on loopback: OpenAI, Ollama and TEI on their real paths and shapes, with faults
 /// a test can switch while it runs. Start it on port 0 and read ``port``.
 ///
+/// Each request goes through the same steps in this order, the first that applies deciding the answer:
+/// a drop at `.midRequest` (on the head, body unread); the JSON body (400/422); the API key (401); the model
+/// (404); latency and jitter; an injected 429; an injected 500/502/503; TEI's concurrency (429); the item limit;
+/// TEI's per-input length (422 unless `truncate`); the token limit; RPM/TPM, counted at arrival; then the
+/// answer, maybe corrupted, maybe dropped `.midResponse`. Every step's outcome is in ``log``.
+///
+/// Limits answer as each service does: OpenAI 400 (`max_tokens_per_request` for tokens) and 429 with
+/// `retry-after`, `retry-after-ms` and `x-ratelimit-*`; Ollama 400 `{"error"}` (it has no batch limits of its
+/// own: the fake's are an addition); TEI 413 for items over `max_client_batch_size`, 422 for tokens, 429
+/// "Model is overloaded". Defaults without ``Faults/maxItems``/``Faults/maxTokens``: OpenAI 2048 inputs and
+/// 300 000 tokens, TEI 32 and 16 384, Ollama none.
+///
 /// ```swift
 /// let server = FakeEmbeddingServer(FakeServerConfiguration())
 /// try await server.start()

@@ -60,6 +60,7 @@ struct FakeEmbeddingService: Sendable {
         }
 
         let isTEI = format is TEIFormat
+        let isOpenAI = format is OpenAIFormat
         let inFlight = state.enter()
         defer { state.leave() }
         let delay = faults.latencyMs + state.draw(upTo: faults.jitterMs)
@@ -93,15 +94,25 @@ struct FakeEmbeddingService: Sendable {
             return format.refuse(.tooManyTokens(given: request.tokens, limit: limit))
         }
         // Counted at arrival, the same instant the log records, so the log's windows and the limiter agree.
-        if faults.rpm != nil || faults.tpm != nil, let refusal = state.admit(tokens: request.tokens, at: record.arrival) {
-            if case .rateLimited(let kind, _, _, _, _) = refusal { record.fault = kind == "tokens" ? "tpm" : "rpm" }
-            return format.refuse(refusal)
+        var limitHeaders: [(String, String)] = []
+        if faults.rpm != nil || faults.tpm != nil {
+            switch state.admit(tokens: request.tokens, at: record.arrival) {
+            case .success(let headers): limitHeaders = isOpenAI ? headers : []
+            case .failure(let box):
+                if case .rateLimited(let kind, _, _, _, _) = box.refusal { record.fault = kind == "tokens" ? "tpm" : "rpm" }
+                return format.refuse(box.refusal)
+            }
         }
 
+        // Like text-embedding-3, a model can shorten its vectors but not lengthen them.
+        if let asked = request.dimensions, asked > config.dimensions {
+            return format.refuse(.badRequest("This model does not support dimensions above \(config.dimensions)."))
+        }
         let dimensions = request.dimensions ?? config.dimensions
         let corruption: Faults.Corruption? = state.fires(\.corruption) ? faults.corruptionKind : nil
         let vectors = spoil(request.inputs.map { FakeVectors.vector(for: $0, dimensions: dimensions) }, with: corruption)
         var response = format.success(request, vectors: vectors, corruption: corruption, model: config.modelName)
+        response.headers += limitHeaders
         if let corruption {
             record.fault = "corruption.\(corruption)"
             if corruption == .malformedJSON { response.body = Array(response.body.prefix(response.body.count / 2)) }

@@ -48,8 +48,9 @@ final class ServerState: Sendable {
         return box.withLockedValue { Int($0.rng.next() % UInt64(upper + 1)) }
     }
 
-    /// Admits a request under the RPM/TPM limits or says which limit it would break, with OpenAI's headers.
-    func admit(tokens: Int, at time: Double) -> Refusal? {
+    /// Admits a request under the RPM/TPM limits (returning the `x-ratelimit-*` headers OpenAI sends with every
+    /// answer) or says which limit it would break, with OpenAI's 429 headers.
+    func admit(tokens: Int, at time: Double) -> Result<[(String, String)], RefusalBox> {
         box.withLockedValue { state in
             state.window.removeAll { $0.0 <= time - 60 }
             let used = (requests: state.window.count, tokens: state.window.reduce(0) { $0 + $1.1 })
@@ -58,7 +59,19 @@ final class ServerState: Sendable {
             let overTokens = tpm.map { used.tokens + tokens > $0 } ?? false
             if !overRequests && !overTokens {
                 state.window.append((time, tokens))
-                return nil
+                var headers: [(String, String)] = []
+                let resetAll = state.window.first.map { $0.0 + 60 - time } ?? 0
+                if let rpm {
+                    headers += [("x-ratelimit-limit-requests", String(rpm)),
+                                ("x-ratelimit-remaining-requests", String(rpm - used.requests - 1)),
+                                ("x-ratelimit-reset-requests", Self.duration(resetAll))]
+                }
+                if let tpm {
+                    headers += [("x-ratelimit-limit-tokens", String(tpm)),
+                                ("x-ratelimit-remaining-tokens", String(tpm - used.tokens - tokens)),
+                                ("x-ratelimit-reset-tokens", Self.duration(resetAll))]
+                }
+                return .success(headers)
             }
             // The wait is until enough of the window has expired for this request to fit.
             var waitRequests = 0.0, waitTokens = 0.0
@@ -87,9 +100,9 @@ final class ServerState: Sendable {
                             ("x-ratelimit-remaining-tokens", String(max(0, tpm - used.tokens))),
                             ("x-ratelimit-reset-tokens", Self.duration(waitTokens))]
             }
-            return overRequests
+            return .failure(RefusalBox(refusal: overRequests
                 ? .rateLimited(kind: "requests", limit: rpm ?? 0, used: used.requests, requested: 1, headers: headers)
-                : .rateLimited(kind: "tokens", limit: tpm ?? 0, used: used.tokens, requested: tokens, headers: headers)
+                : .rateLimited(kind: "tokens", limit: tpm ?? 0, used: used.tokens, requested: tokens, headers: headers)))
         }
     }
 

@@ -191,6 +191,7 @@ final class FakeEmbeddingServerTests: XCTestCase {
         for i in 0..<8 {
             let reply = try await call("/v1/embeddings", ["model": "m", "input": "text \(i)"])
             statuses.append(reply.status)
+            if i == 0 { XCTAssertEqual(reply.headers["x-ratelimit-remaining-requests"], "4") }
             if reply.status == 429 { last = reply }
         }
         XCTAssertEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429])
