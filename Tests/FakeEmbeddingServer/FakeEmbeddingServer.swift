@@ -9,8 +9,12 @@ import NIOPosix
 /// Each request goes through the same steps in this order, the first that applies deciding the answer:
 /// a drop at `.midRequest` (on the head, body unread); the JSON body (400/422); the API key (401); the model
 /// (404); latency and jitter; an injected 429; an injected 500/502/503; TEI's concurrency (429); the item limit;
-/// TEI's per-input length (422 unless `truncate`); the token limit; RPM/TPM, counted at arrival; then the
-/// answer, maybe corrupted, maybe dropped `.midResponse`. Every step's outcome is in ``log``.
+/// the per-input length (TEI 422 unless `truncate`; Ollama truncates to its context, or 400 with
+/// `"truncate": false`); the token limit; RPM/TPM, counted at arrival; then the answer, maybe corrupted, maybe
+/// dropped `.midResponse`. Every step's outcome is in ``log``.
+///
+/// Vectors are always unit length (TEI's `normalize: false` is accepted and ignored); token counts are
+/// ``FakeVectors/tokens(for:)`` after truncation.
 ///
 /// Limits answer as each service does: OpenAI 400 (`max_tokens_per_request` for tokens) and 429 with
 /// `retry-after`, `retry-after-ms` and `x-ratelimit-*`; Ollama 400 `{"error"}` (it has no batch limits of its

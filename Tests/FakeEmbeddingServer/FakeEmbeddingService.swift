@@ -44,10 +44,16 @@ struct FakeEmbeddingService: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)), let json = object as? [String: Any] else {
             return format.refuse(.badRequest("We could not parse the JSON body of your request."))
         }
-        let request: EmbedRequest
+        var request: EmbedRequest
         switch format.parse(json) {
         case .failure(let box): return format.refuse(box.refusal)
         case .success(let r): request = r
+        }
+        // Truncation as each service does it: Ollama by default to its context, TEI only when asked.
+        if format is OllamaFormat, request.truncate != false {
+            request.tokenCap = request.contextLength ?? config.ollamaContextLength
+        } else if format is TEIFormat, request.truncate == true {
+            request.tokenCap = config.teiMaxInputLength
         }
         inputs = request.inputs
         record.items = request.inputs.count
@@ -84,10 +90,12 @@ struct FakeEmbeddingService: Sendable {
             record.fault = "maxItems"
             return format.refuse(.tooManyItems(given: request.inputs.count, limit: limit))
         }
-        if isTEI && request.truncate != true,
-           let longest = request.inputs.map(FakeVectors.tokens(for:)).max(), longest > config.teiMaxInputLength {
+        let inputLimit = isTEI ? config.teiMaxInputLength
+            : format is OllamaFormat ? (request.contextLength ?? config.ollamaContextLength) : nil
+        if let inputLimit, request.tokenCap == nil,
+           let longest = request.inputs.map(FakeVectors.tokens(for:)).max(), longest > inputLimit {
             record.fault = "maxInputLength"
-            return format.refuse(.inputTooLong(given: longest, limit: config.teiMaxInputLength))
+            return format.refuse(.inputTooLong(given: longest, limit: inputLimit))
         }
         if let limit = faults.maxTokens ?? format.defaultLimits.tokens, request.tokens > limit {
             record.fault = "maxTokens"

@@ -29,8 +29,13 @@ struct EmbedRequest: Sendable {
     var dimensions: Int?
     /// Ollama `truncate` (defaults to true there) and TEI `truncate` (defaults to false there).
     var truncate: Bool?
+    /// Ollama `options.num_ctx`.
+    var contextLength: Int?
+    /// Tokens kept per input once truncation applied (nil: no truncation).
+    var tokenCap: Int?
 
-    var tokens: Int { inputs.reduce(0) { $0 + FakeVectors.tokens(for: $1) } }
+    /// Tokens counted (and billed) for the request, after truncation.
+    var tokens: Int { inputs.reduce(0) { $0 + min(FakeVectors.tokens(for: $1), tokenCap ?? .max) } }
 }
 
 /// Why a request is refused; each protocol words and codes it as the real service does.

@@ -26,6 +26,9 @@ public struct FakeServerConfiguration: Sendable {
     public var teiMaxInputLength = 512
     /// TEI's `max_concurrent_requests`: requests in flight beyond it get 429 "Model is overloaded".
     public var teiMaxConcurrentRequests = 512
+    /// Ollama's context length when a request sets no `options.num_ctx`: longer inputs are truncated to it, or
+    /// refused with 400 when the request says `"truncate": false`.
+    public var ollamaContextLength = 8192
     /// Faults in force from the start.
     public var faults = Faults()
 

@@ -12,6 +12,7 @@ struct OllamaFormat: EmbeddingAPIFormat {
         }
         var request = EmbedRequest(model: model, inputs: inputs)
         request.truncate = body["truncate"] as? Bool
+        request.contextLength = (body["options"] as? [String: Any])?["num_ctx"] as? Int
         return .success(request)
     }
 

@@ -77,6 +77,13 @@ final class FakeEmbeddingServerTests: XCTestCase {
         XCTAssertEqual(reply.object["prompt_eval_count"] as? Int, 2)
         XCTAssertNotNil(reply.object["total_duration"] as? Int)
 
+        let long = String(repeating: "q", count: 4 * 100)
+        let truncated = try await call("/api/embed", ["model": "nomic", "input": long, "options": ["num_ctx": 64]])
+        XCTAssertEqual(truncated.object["prompt_eval_count"] as? Int, 64)
+        let refused = try await call("/api/embed", ["model": "nomic", "input": long, "truncate": false, "options": ["num_ctx": 64]])
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertEqual(refused.object["error"] as? String, "the input length exceeds the context length")
+
         server.updateFaults { $0.knownModels = ["nomic"] }
         let missing = try await call("/api/embed", ["model": "other", "input": "x"])
         XCTAssertEqual(missing.status, 404)
