@@ -13,6 +13,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     public let storedModel: StoredModel
     public let batchLimits: BatchLimits
     public let settings: HTTPProviderSettings
+    /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
+    public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
 
     private let transport: any EmbeddingTransport
     private let format: EmbeddingWireFormat
