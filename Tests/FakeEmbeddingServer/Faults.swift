@@ -74,6 +74,10 @@ public struct Faults: Sendable {
     /// Tokens per minute enforced the same way.
     public var tpm: Int?
 
+    /// When set (seconds, under 60), RPM and TPM are also enforced pro rata over this shorter sliding window,
+    /// e.g. 1 → at most ⌈rpm/60⌉ requests in any second, so a client that bursts a minute's budget is refused.
+    public var rateBurstWindow: Double?
+
     /// The key expected in `Authorization: Bearer …`; nil accepts any or none.
     public var expectedAPIKey: String?
 

@@ -57,6 +57,9 @@ final class ServerState: Sendable {
             let rpm = state.faults.rpm, tpm = state.faults.tpm
             let overRequests = rpm.map { used.requests + 1 > $0 } ?? false
             let overTokens = tpm.map { used.tokens + tokens > $0 } ?? false
+            if !overRequests && !overTokens, let refusal = Self.burstRefusal(state, tokens: tokens, at: time, used: used) {
+                return .failure(RefusalBox(refusal: refusal))
+            }
             if !overRequests && !overTokens {
                 state.window.append((time, tokens))
                 var headers: [(String, String)] = []
@@ -104,6 +107,37 @@ final class ServerState: Sendable {
                 ? .rateLimited(kind: "requests", limit: rpm ?? 0, used: used.requests, requested: 1, headers: headers)
                 : .rateLimited(kind: "tokens", limit: tpm ?? 0, used: used.tokens, requested: tokens, headers: headers)))
         }
+    }
+
+    /// The limits scaled down to ``Faults/rateBurstWindow`` (at least 1 request or token), as OpenAI enforces
+    /// them over short spans too. A request alone in that window always passes, or a large one could never run.
+    private static func burstRefusal(_ state: Mutable, tokens: Int, at time: Double,
+                                     used: (requests: Int, tokens: Int)) -> Refusal? {
+        guard let burst = state.faults.rateBurstWindow, burst > 0, burst < 60 else { return nil }
+        let recent = state.window.filter { $0.0 > time - burst }
+        guard let first = recent.first else { return nil }
+        func scaled(_ limit: Int) -> Int { max(1, Int((Double(limit) * burst / 60).rounded(.up))) }
+        let rpm = state.faults.rpm, tpm = state.faults.tpm
+        let overRequests = rpm.map { recent.count + 1 > scaled($0) } ?? false
+        let overTokens = tpm.map { recent.reduce(0) { $0 + $1.1 } + tokens > scaled($0) } ?? false
+        guard overRequests || overTokens else { return nil }
+        let wait = max(first.0 + burst - time, 0.001)
+        var headers: [(String, String)] = [
+            ("retry-after", String(Int(wait.rounded(.up)))), ("retry-after-ms", String(Int((wait * 1000).rounded(.up)))),
+        ]
+        if let rpm {
+            headers += [("x-ratelimit-limit-requests", String(rpm)),
+                        ("x-ratelimit-remaining-requests", String(max(0, rpm - used.requests))),
+                        ("x-ratelimit-reset-requests", duration(wait))]
+        }
+        if let tpm {
+            headers += [("x-ratelimit-limit-tokens", String(tpm)),
+                        ("x-ratelimit-remaining-tokens", String(max(0, tpm - used.tokens))),
+                        ("x-ratelimit-reset-tokens", duration(wait))]
+        }
+        return overRequests
+            ? .rateLimited(kind: "requests", limit: rpm ?? 0, used: used.requests, requested: 1, headers: headers)
+            : .rateLimited(kind: "tokens", limit: tpm ?? 0, used: used.tokens, requested: tokens, headers: headers)
     }
 
     /// OpenAI's reset format: `20ms`, `1.5s`, `6m0s`.

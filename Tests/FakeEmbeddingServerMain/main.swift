@@ -6,7 +6,7 @@ import Foundation
 
 let usage = """
     usage: fake-embedding-server [--port N] [--protocol openai|ollama|tei|all] [--latency-ms N] [--jitter-ms N]
-                                 [--dimensions N] [--rpm N] [--tpm N] [--max-items N] [--max-tokens N]
+                                 [--dimensions N] [--rpm N] [--tpm N] [--burst-window-ms N] [--max-items N] [--max-tokens N]
                                  [--fail-rate P] [--seed N] [--api-key KEY] [--log PATH]
     """
 
@@ -35,6 +35,7 @@ while let flag = arguments.popFirst() {
     case "--dimensions": config.dimensions = int()
     case "--rpm": config.faults.rpm = int()
     case "--tpm": config.faults.tpm = int()
+    case "--burst-window-ms": config.faults.rateBurstWindow = Double(int()) / 1000
     case "--max-items": config.faults.maxItems = int()
     case "--max-tokens": config.faults.maxTokens = int()
     case "--fail-rate":

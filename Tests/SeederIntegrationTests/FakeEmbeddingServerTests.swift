@@ -224,6 +224,15 @@ final class FakeEmbeddingServerTests: XCTestCase {
         XCTAssertEqual(server.log.records.last?.fault, "tpm")
     }
 
+    func testBurstWindowEnforcesTheLimitsProRata() async throws {
+        server.updateFaults { $0.rpm = 120; $0.rateBurstWindow = 1 }
+        var statuses: [Int] = []
+        for i in 0..<3 { statuses.append(try await call("/v1/embeddings", ["model": "m", "input": "b\(i)"]).status) }
+        XCTAssertEqual(statuses, [200, 200, 429])
+        XCTAssertLessThanOrEqual(server.log.peak(window: 1) { $0.status == 200 }.requests, 2)
+        XCTAssertEqual(server.log.records.last?.fault, "rpm")
+    }
+
     func testTooManyTokensUsesOpenAIsCode() async throws {
         server.updateFaults { $0.maxTokens = 3 }
         let reply = try await call("/v1/embeddings", ["model": "m", "input": ["aaaa", "bbbb", "cccc", "dddd"]])
