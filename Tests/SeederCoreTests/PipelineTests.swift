@@ -66,6 +66,41 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(provider.requestSizes, [2, 2, 2, 2, 2])
     }
 
+    func testBatchesRunConcurrentlyUpToTheProvidersLimitAndEachVectorLandsUnderItsText() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 16, maxItems: 1)
+        let provider = CountingProvider(concurrency: 3, delay: .milliseconds(30))
+        let summary = try await run(job, provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.counters.embedded, 10)
+        XCTAssertEqual(provider.maxInFlight, 3, "three requests at once, never more")
+        var checked = 0
+        for location in job.store.shards {
+            let db = try SQLiteConnection(path: location.path)
+            let statement = try db.cachedStatement("SELECT text_hash, vector FROM embeddings")
+            while try statement.step() {
+                let hash = try XCTUnwrap(TextHash(hex: statement.string(at: 0) ?? ""))
+                let stored = statement.blob(at: 1).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                XCTAssertEqual(stored, HashEmbeddingProvider.vectors(for: [hash], dimensions: 8).values, "results put back in order")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 10)
+    }
+
+    func testTextsTheProviderRefusesAreSkippedCountedAndRecordedWithItsMessage() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 16, maxItems: 4)
+        let provider = CountingProvider(concurrency: 2) { $0.hasPrefix("lambda") || $0.hasPrefix("omega") ? "input too long for the model" : nil }
+        let summary = try await run(job, provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.counters.embedded, 8)
+        XCTAssertEqual(summary.counters.stored, 8)
+        XCTAssertEqual(summary.counters.skipped["provider_refused"], 2)
+        let control = try SQLiteShard(location: job.store.shards[0], durability: .normal, readOnly: true)
+        let failures = try control.failures(runID: summary.runID).filter { $0.reason == .providerRefused }
+        XCTAssertEqual(failures.map(\.recordID).sorted(), ["r14", "r8"])
+        XCTAssertEqual(Set(failures.map(\.detail)), ["input too long for the model"])
+    }
+
     func testEveryRowIsOnTheShardTheRingNames() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)

@@ -40,10 +40,22 @@ final class CountingProvider: EmbeddingProvider, @unchecked Sendable {
     private(set) var requests = 0
 
     let batchLimits: BatchLimits
+    let maxConcurrentBatches: Int
+    /// How long each request takes, so that concurrent requests overlap.
+    private let delay: Duration
+    /// Refuses a text (with this message) when it returns non-nil, as a server refuses a text too long even alone.
+    private let refuse: @Sendable (String) -> String?
+    private var inFlight = 0
+    /// The most requests that were in `embed` at once.
+    private(set) var maxInFlight = 0
 
-    init(dimensions: Int = 8, limits: BatchLimits = .none) {
+    init(dimensions: Int = 8, limits: BatchLimits = .none, concurrency: Int = 1, delay: Duration = .zero,
+         refuse: @escaping @Sendable (String) -> String? = { _ in nil }) {
         storedModel = .hashStandIn(for: ModelCatalog.lookup("minilm-l6")!, dimensions: dimensions)
         batchLimits = limits
+        maxConcurrentBatches = concurrency
+        self.delay = delay
+        self.refuse = refuse
     }
 
     /// Sizes of the requests made, in order.
@@ -54,8 +66,17 @@ final class CountingProvider: EmbeddingProvider, @unchecked Sendable {
             asked += batch.map(\.hash)
             requests += 1
             requestSizes.append(batch.count)
+            inFlight += 1
+            maxInFlight = max(maxInFlight, inFlight)
         }
-        return HashEmbeddingProvider.vectors(for: batch.map(\.hash), dimensions: storedModel.dimensions)
+        if delay > .zero { try await Task.sleep(for: delay) }
+        lock.withLock { inFlight -= 1 }
+        var failed: [Int: String] = [:]
+        for (i, input) in batch.enumerated() { failed[i] = refuse(input.text) }
+        let kept = batch.indices.filter { failed[$0] == nil }.map { batch[$0].hash }
+        var matrix = HashEmbeddingProvider.vectors(for: kept, dimensions: storedModel.dimensions)
+        matrix.failed = failed
+        return matrix
     }
 }
 

@@ -119,12 +119,20 @@ extension Pipeline {
         let dims = stored.dimensions
         var batches = shards.map { _ in ShardBatch(dimensions: dims) }
         for s in batches.indices { batches[s].reserve(perShard[s].count) }
+        var failures = chunk.failures, refused = 0
         try await timer.time("embed") {
-            for range in batcher.cut(tokens: inputs.map(\.estimatedTokens)) {
-                let slice = Array(inputs[range])
-                let matrix = try await provider.embed(slice)
-                guard matrix.rows == slice.count, matrix.dimensions == dims, matrix.values.count == slice.count * dims else {
+            let ranges = batcher.cut(tokens: inputs.map(\.estimatedTokens))
+            for (range, matrix) in zip(ranges, try await embedConcurrently(inputs, in: ranges)) {
+                let slice = inputs[range]
+                guard matrix.rows + matrix.failed.count == slice.count, matrix.dimensions == dims, matrix.values.count == matrix.rows * dims else {
                     throw ProviderError(provider: provider.kind, message: "returned \(matrix.rows) vectors of \(matrix.dimensions) dimensions for \(slice.count) texts; expected \(dims) dimensions")
+                }
+                // Texts the provider refused even alone: skipped, counted and recorded with its message.
+                for (offset, reason) in matrix.failed.sorted(by: { $0.key < $1.key }) {
+                    let record = chunk.records[fresh[toEmbed[range.lowerBound + offset]].recordIndex]
+                    delta.skipped[SkipReason.providerRefused.rawValue, default: 0] += 1
+                    refused += 1
+                    failures.append(RecordFailure(ordinal: record.ordinal, recordID: record.id, reason: .providerRefused, detail: reason))
                 }
                 delta.textsSent += Int64(slice.count)
                 delta.batchesSent += 1
@@ -135,19 +143,42 @@ extension Pipeline {
                     delta.tokensSent += estimate
                     delta.tokensEstimated += estimate
                 }
+                let offsets = matrix.inputIndices(batchSize: slice.count)
                 matrix.values.withUnsafeBufferPointer { values in
-                    for offset in slice.indices {
+                    for (row, offset) in offsets.enumerated() {
                         let i = toEmbed[range.lowerBound + offset]
                         let record = chunk.records[fresh[i].recordIndex]
-                        batches[owners[i]].append(hash: fresh[i].hash, vector: UnsafeBufferPointer(rebasing: values[(offset * dims)..<((offset + 1) * dims)]),
+                        batches[owners[i]].append(hash: fresh[i].hash, vector: UnsafeBufferPointer(rebasing: values[(row * dims)..<((row + 1) * dims)]),
                                                   text: SeededText(source: source.kind, category: record.category, recordID: record.id,
                                                                    title: record.title, text: fresh[i].normalized))
                     }
                 }
             }
         }
-        delta.embedded += Int64(toEmbed.count)
-        return PreparedChunk(batches: batches, delta: delta, failures: chunk.failures, checkpoint: chunk.checkpoint,
+        delta.embedded += Int64(toEmbed.count - refused)
+        return PreparedChunk(batches: batches, delta: delta, failures: failures, checkpoint: chunk.checkpoint,
                              inputBytesRead: chunk.inputBytesRead)
+    }
+
+    /// Embeds every batch of `inputs` (cut at `ranges`) with up to the provider's `maxConcurrentBatches` in flight,
+    /// and returns the results in batch order. The first error cancels the batches still in flight.
+    func embedConcurrently(_ inputs: [EmbeddingInput], in ranges: [Range<Int>]) async throws -> [EmbeddingMatrix] {
+        let provider = self.provider
+        let limit = max(1, provider.maxConcurrentBatches)
+        return try await withThrowingTaskGroup(of: (Int, EmbeddingMatrix).self) { group in
+            var results = [EmbeddingMatrix?](repeating: nil, count: ranges.count)
+            var next = 0
+            func submit() {
+                let index = next, slice = Array(inputs[ranges[index]])
+                group.addTask { (index, try await provider.embed(slice)) }
+                next += 1
+            }
+            while next < min(limit, ranges.count) { submit() }
+            while let (index, matrix) = try await group.next() {
+                results[index] = matrix
+                if next < ranges.count { submit() }
+            }
+            return results.compactMap { $0 }
+        }
     }
 }

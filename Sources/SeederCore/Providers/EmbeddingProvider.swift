@@ -54,7 +54,9 @@ public protocol EmbeddingProvider: Sendable {
     /// The largest request the provider accepts (OpenAI: 2,048 inputs and 300,000 tokens; TEI: its
     /// `max_client_batch_size` and `max_batch_tokens`). The batcher uses the smaller of these and the job's.
     var batchLimits: BatchLimits { get }
-    /// Embeds one batch.
+    /// How many batches the pipeline may have in `embed` at once (an HTTP provider's request concurrency).
+    var maxConcurrentBatches: Int { get }
+    /// Embeds one batch. May be called concurrently, up to `maxConcurrentBatches` times.
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix
 }
 
@@ -73,4 +75,5 @@ public struct BatchLimits: Sendable, Equatable {
 
 extension EmbeddingProvider {
     public var batchLimits: BatchLimits { .none }
+    public var maxConcurrentBatches: Int { 1 }
 }
