@@ -16,8 +16,9 @@ public struct RequestLog: Sendable {
     public var corrupted: Int { records.filter { $0.status == 200 && $0.fault != nil }.count }
 
     /// The most requests and the most tokens found in any window of `seconds` (sliding, anchored at each arrival),
-    /// counting only the records `include` keeps. Compare with a limit: `peak(60).requests <= rpm`.
-    public func peak(window seconds: Double, include: (RequestRecord) -> Bool = { _ in true }) -> (requests: Int, tokens: Int) {
+    /// counting only the records `include` keeps (by default every embedding request, whatever its answer).
+    /// Compare with a limit: `peak(window: 60) { $0.status == 200 }.requests <= rpm`.
+    public func peak(window seconds: Double, include: (RequestRecord) -> Bool = { $0.isEmbedding }) -> (requests: Int, tokens: Int) {
         let kept = records.filter(include).sorted { $0.arrival < $1.arrival }
         var start = 0
         var tokens = 0

@@ -19,4 +19,8 @@ public struct RequestRecord: Sendable, Codable {
     public var fault: String?
     /// How the API key compared.
     public var authorization: Authorization
+
+    /// Whether this was an embedding request (not `/info`, `/health` or an unknown path), the only kind limits
+    /// count.
+    public var isEmbedding: Bool { ["/v1/embeddings", "/api/embed", "/embed"].contains(path) }
 }

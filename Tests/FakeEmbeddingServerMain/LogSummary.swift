@@ -24,8 +24,8 @@ struct LogSummary: Encodable {
         textsServedMoreThanOnce = log.itemsServed.values.filter { $0 > 1 }.count
         statuses = Dictionary(log.records.map { (String($0.status), 1) }, uniquingKeysWith: +)
         // Rates count the requests the server admitted (answered 200), which is what limits are about.
-        let minute = log.peak(window: 60) { $0.status == 200 }
-        let second = log.peak(window: 1) { $0.status == 200 }
+        let minute = log.peak(window: 60) { $0.isEmbedding && $0.status == 200 }
+        let second = log.peak(window: 1) { $0.isEmbedding && $0.status == 200 }
         peakRequestsPerMinute = minute.requests
         peakTokensPerMinute = minute.tokens
         peakRequestsPerSecond = second.requests
