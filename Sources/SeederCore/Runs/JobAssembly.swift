@@ -20,6 +20,14 @@ public struct JobAssembly: Sendable {
         self.spec = spec
         let dimensions = job.model.dimensions ?? spec.dimensions
         let kind = job.provider.kind ?? spec.defaultProvider
+        if kind != "hash" && dimensions != spec.dimensions {
+            guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
+                throw ConfigurationError(file: file, position: "model.dimensions",
+                                         message: "\(spec.alias) can't produce \(dimensions) dimensions",
+                                         hint: spec.minimumDimensions.map { "it supports \($0) to \(spec.dimensions) (Matryoshka)" } ?? "it has a fixed size of \(spec.dimensions)")
+            }
+        }
+
         switch kind {
         case "hash":
             let journal = try environment["SEEDER_HASH_JOURNAL"].map { try ProviderJournal(path: $0) }
@@ -31,6 +39,9 @@ public struct JobAssembly: Sendable {
             }
             provider = try LocalEmbeddingProvider(spec: spec, explicitPath: job.model.path, threads: job.provider.threads,
                                                   locator: ModelLocator(environment: environment))
+        case "openai", "ollama", "tei":
+            provider = try HTTPProviderFactory.make(kind: EmbeddingServerKind(rawValue: kind) ?? .openai, spec: spec, dimensions: dimensions,
+                                                    job: job, environment: environment)
         default:
             guard Self.providerKinds.contains(kind) else {
                 var message = "unknown provider '\(kind)'"
@@ -41,14 +52,6 @@ public struct JobAssembly: Sendable {
                                      message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
                                      hint: "use --provider hash for a dry run with stand-in vectors")
         }
-        if kind != "hash" && dimensions != spec.dimensions {
-            guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
-                throw ConfigurationError(file: file, position: "model.dimensions",
-                                         message: "\(spec.alias) can't produce \(dimensions) dimensions",
-                                         hint: spec.minimumDimensions.map { "it supports \($0) to \(spec.dimensions) (Matryoshka)" } ?? "it has a fixed size of \(spec.dimensions)")
-            }
-        }
-
         switch job.source.kind {
         case "wikipedia-abstracts":
             source = WikipediaAbstractsSource(path: job.source.input, options: .init(minChars: job.source.minChars, maxChars: job.source.maxChars))

@@ -1,0 +1,107 @@
+import FakeEmbeddingServer
+import Foundation
+import SeederCore
+import XCTest
+
+/// `seeder run` through the HTTP providers against the fake server on loopback: every stored vector is the server's
+/// for its text, each text is paid for once, and faults the server throws end in the same complete shards.
+final class HTTPProviderRunTests: XCTestCase {
+    private func startServer(_ configure: (inout FakeServerConfiguration) -> Void = { _ in }) async throws -> FakeEmbeddingServer {
+        var config = FakeServerConfiguration()
+        config.dimensions = 384
+        configure(&config)
+        let server = FakeEmbeddingServer(config)
+        try await server.start()
+        addTeardownBlock { try? await server.shutdown() }
+        return server
+    }
+
+    private func job(at dir: String, kind: String, baseURL: String, extra: String = "") throws -> String {
+        let path = dir + "/job.toml"
+        try """
+            [source]
+            kind = "wikipedia-abstracts"
+            input = "\(Repo.abstractsSample)"
+            [model]
+            name = "minilm-l6"
+            [provider]
+            kind = "\(kind)"
+            base_url = "\(baseURL)"
+            concurrency = 4
+            \(extra)
+            [store]
+            shards = ["\(dir)/s0.sqlite", "\(dir)/s1.sqlite"]
+            durability = "normal"
+            [batch]
+            max_items = 16
+            chunk_records = 100
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Every row's vector is the fake server's for the stored text; returns the texts.
+    private func assertShardsHoldTheServersVectors(_ dir: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        var texts: [String] = []
+        for shard in ["\(dir)/s0.sqlite", "\(dir)/s1.sqlite"] {
+            let db = try SQLiteConnection(path: shard, readOnly: true)
+            let rows = try db.cachedStatement("""
+                SELECT t.text, e.vector FROM embeddings e JOIN seeder_texts t USING (text_hash, model, model_version, tenant_id)
+                """)
+            while try rows.step() {
+                let text = rows.string(at: 0) ?? ""
+                let vector = rows.blob(at: 1).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                XCTAssertEqual(vector, FakeVectors.vector(for: text, dimensions: 384), text, file: file, line: line)
+                texts.append(text)
+            }
+        }
+        return texts
+    }
+
+    func testEachProtocolStoresTheServersVectorsAndPaysForEachTextOnce() async throws {
+        for kind in ["openai", "ollama", "tei"] {
+            let server = try await startServer()
+            let dir = try makeTemporaryDirectory(self)
+            let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: kind, baseURL: server.baseURL), "--quiet"])
+            XCTAssertEqual(run.status, 0, "\(kind): \(run.stderr)")
+            let texts = try assertShardsHoldTheServersVectors(dir)
+            XCTAssertEqual(texts.count, 177, kind)
+            XCTAssertEqual(Set(server.log.itemsReceived.values), [1], "\(kind): each text sent once")
+            XCTAssertEqual(server.log.itemsReceived.count, 177, kind)
+        }
+    }
+
+    func testRandomFailuresDroppedConnectionsAnd429sEndInTheSameCompleteShards() async throws {
+        let server = try await startServer { config in
+            config.seed = 7
+            config.faults.serverError = .probability(0.2)
+            config.faults.drop = .probability(0.1)
+            config.faults.rateLimit = .next(3)
+            config.faults.retryAfter = .milliseconds(200)
+            config.faults.corruption = .probability(0.1)
+            config.faults.corruptionKind = .malformedJSON
+        }
+        let dir = try makeTemporaryDirectory(self)
+        let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: "openai", baseURL: server.baseURL), "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try assertShardsHoldTheServersVectors(dir).count, 177)
+        XCTAssertGreaterThan(server.log.failures, 0, "faults were served")
+    }
+
+    func testBatchesOverTheServersLimitAreSplitAndATextRefusedAloneIsRecorded() async throws {
+        let server = try await startServer { $0.faults.maxItems = 5 }
+        let dir = try makeTemporaryDirectory(self)
+        let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: "tei", baseURL: server.baseURL), "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try assertShardsHoldTheServersVectors(dir).count, 177)
+        XCTAssertLessThanOrEqual(server.log.records.filter { $0.status == 200 }.map(\.items).max() ?? 0, 5)
+    }
+
+    func testNothingListeningStopsTheRunWithTheProvidersExitCodeAndSaysWhatToStart() async throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = try job(at: dir, kind: "ollama", baseURL: "http://127.0.0.1:9", extra: "give_up_after_seconds = 2")
+        let run = try SeederBinary.locate().run(["run", path])
+        XCTAssertEqual(run.status, SeederExitCode.providerUnavailable.rawValue, run.stderr)
+        XCTAssertTrue(run.stderr.contains("nothing listens on 127.0.0.1:9"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("ollama serve"), run.stderr)
+    }
+}
