@@ -13,6 +13,9 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     public let storedModel: StoredModel
     public let batchLimits: BatchLimits
     public let settings: HTTPProviderSettings
+    /// Components per vector the server returns: the stored size, or the model's native size when seeder shortens
+    /// the vectors itself (``MatryoshkaTruncation``).
+    public let serverDimensions: Int
     /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
     public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
 
@@ -24,16 +27,18 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     private let random: LockedRandom
 
     /// A provider over async-http-client, its pool as wide as `settings.concurrency`.
-    public convenience init(storedModel: StoredModel, settings: HTTPProviderSettings) {
+    /// `serverDimensions` larger than `storedModel.dimensions` makes the provider shorten every vector client-side.
+    public convenience init(storedModel: StoredModel, settings: HTTPProviderSettings, serverDimensions: Int? = nil) {
         let transport = AsyncHTTPClientTransport(baseURL: settings.baseURL, concurrency: settings.concurrency,
                                                  connectTimeout: settings.connectTimeout)
-        self.init(storedModel: storedModel, settings: settings, transport: transport)
+        self.init(storedModel: storedModel, settings: settings, transport: transport, serverDimensions: serverDimensions)
     }
 
     /// A provider over any transport; tests pass a scripted one, a fake clock and a seed.
     public init(storedModel: StoredModel, settings: HTTPProviderSettings, transport: any EmbeddingTransport,
-                clock: PacingClock = .system, seed: UInt64? = nil) {
+                serverDimensions: Int? = nil, clock: PacingClock = .system, seed: UInt64? = nil) {
         self.storedModel = storedModel
+        self.serverDimensions = serverDimensions ?? storedModel.dimensions
         self.settings = settings
         self.transport = transport
         self.clock = clock
@@ -174,8 +179,11 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         } catch {
             return .failure(InvalidResponse(error.description))
         }
-        switch EmbeddingResponseValidator.validate(decoded.vectors, expectedCount: count, expectedDimensions: storedModel.dimensions) {
-        case .success(let checked): return .success((checked.values, decoded.tokensUsed))
+        switch EmbeddingResponseValidator.validate(decoded.vectors, expectedCount: count, expectedDimensions: serverDimensions) {
+        case .success(let checked):
+            guard serverDimensions != storedModel.dimensions else { return .success((checked.values, decoded.tokensUsed)) }
+            let shortened = MatryoshkaTruncation.truncateRows(checked.values, fullDimensions: serverDimensions, to: storedModel.dimensions)
+            return .success((shortened, decoded.tokensUsed))
         case .failure(let problem): return .failure(InvalidResponse("\(problem) (body starts: \(WireDecodingError.prefix(of: body)))"))
         }
     }

@@ -7,15 +7,24 @@ enum HTTPProviderFactory {
                      environment: [String: String]) throws -> HTTPEmbeddingProvider {
         let p = job.provider, file = job.file ?? "command line"
         var dimensionsParameter: Int? = nil
+        var serverDimensions = dimensions
         if dimensions != spec.dimensions {
-            // Only OpenAI-compatible servers shorten vectors themselves (`dimensions`); the client-side Matryoshka
-            // recipe for the others is not in this version.
-            guard kind == .openai else {
-                throw ConfigurationError(file: file, position: "model.dimensions",
-                                         message: "Matryoshka truncation through the \(kind.rawValue) provider is not in this version yet",
-                                         hint: "drop model.dimensions / --dimensions, or use an OpenAI-compatible server that takes `dimensions`")
+            // Per model (docs/model-values.md): OpenAI's API models are shortened by the server (`dimensions`);
+            // open-weights Matryoshka models come back full-size and seeder shortens them (layer norm, slice, L2).
+            switch spec.matryoshkaMethod {
+            case .serverParameter:
+                guard kind == .openai else {
+                    throw ConfigurationError(file: file, position: "model.dimensions",
+                                             message: "\(spec.alias) is shortened by the OpenAI API's `dimensions` parameter, which the \(kind.rawValue) provider has not",
+                                             hint: "use provider kind openai, or drop model.dimensions / --dimensions")
+                }
+                dimensionsParameter = dimensions
+            case .layerNormSliceNormalize:
+                serverDimensions = spec.dimensions
+            case nil:
+                throw ConfigurationError(file: file, position: "model.dimensions", message: "\(spec.alias) can't be shortened",
+                                         hint: "drop model.dimensions / --dimensions")
             }
-            dimensionsParameter = dimensions
         }
         let settings = HTTPProviderSettings(
             kind: kind, baseURL: p.baseURL, apiKey: try apiKey(p, kind: kind, environment: environment, file: file),
@@ -25,7 +34,7 @@ enum HTTPProviderFactory {
             pricePerMillionTokens: p.pricePerMillionTokens,
             encoding: p.encodingFormat.flatMap(EmbeddingEncoding.init(rawValue:)) ?? .float,
             dimensionsParameter: dimensionsParameter, truncate: p.truncate ?? true, numCtx: p.numCtx, keepAlive: p.keepAlive)
-        return HTTPEmbeddingProvider(storedModel: .real(spec, dimensions: dimensions), settings: settings)
+        return HTTPEmbeddingProvider(storedModel: .real(spec, dimensions: dimensions), settings: settings, serverDimensions: serverDimensions)
     }
 
     /// The key named by `api_key_env` or `api_key_file`; for `openai` without either, `$OPENAI_API_KEY` when set.
