@@ -101,6 +101,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(Set(failures.map(\.detail)), ["input too long for the model"])
     }
 
+    func testTokensNotSentBecauseOfDedupAreCountedAndPricedWithTheJobsPrice() async throws {
+        let dir = try temporaryDirectory(self)
+        var job = makeJob(dir: dir)
+        job.provider.pricePerMillionTokens = 2.0
+        let estimate = { (text: String) in Int64(Batcher(maxItems: 1, maxTokens: 1, bytesPerToken: 3).estimateTokens(utf8Count: text.utf8.count, maxInputTokens: 256)) }
+        let first = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        // "alpha beta gamma" three times more, "delta epsilon" once more.
+        XCTAssertEqual(first.counters.tokensAvoided, 3 * estimate("alpha beta gamma") + estimate("delta epsilon"))
+        XCTAssertEqual(first.cost ?? -1, Double(first.counters.tokensSent) * 2 / 1_000_000, accuracy: 1e-12)
+        XCTAssertEqual(first.costAvoided ?? -1, Double(first.counters.tokensAvoided) * 2 / 1_000_000, accuracy: 1e-12)
+
+        // Everything already stored: a second run under another job name avoids every token the first one sent.
+        job.name = "again"
+        let second = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        XCTAssertEqual(second.counters.tokensSent, 0)
+        XCTAssertEqual(second.counters.tokensAvoided, first.counters.tokensSent + first.counters.tokensAvoided)
+        job.provider.pricePerMillionTokens = nil
+        job.name = "free"
+        let free = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        XCTAssertNil(free.cost)
+    }
+
     func testEveryRowIsOnTheShardTheRingNames() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)

@@ -39,6 +39,7 @@ extension Pipeline {
                 let hash = TextHash(normalized: normalized)
                 guard seen.insert(hash) else {
                     counters?.duplicatesInRun += 1
+                    counters?.tokensAvoided += Int64(estimatedTokens(normalized))
                     continue
                 }
                 out.append(Candidate(hash: hash, normalized: normalized, recordIndex: index))
@@ -57,6 +58,11 @@ extension Pipeline {
         if bytes > 4 * maxChars { return .tooLong }
         let scalars = text.unicodeScalars.count
         return scalars < minChars ? .tooShort : scalars > maxChars ? .tooLong : nil
+    }
+
+    /// The tokens sending `normalized` would cost: estimated from its bytes, the task prefix included.
+    func estimatedTokens(_ normalized: String) -> Int {
+        batcher.estimateTokens(utf8Count: normalized.utf8.count + (spec.documentPrefix?.utf8.count ?? 0), maxInputTokens: spec.maxInputTokens)
     }
 
     func replay(_ chunk: RecordChunk) {
@@ -103,6 +109,7 @@ extension Pipeline {
                     delta.stored += 1
                 } else {
                     delta.alreadyStored += 1
+                    delta.tokensAvoided += Int64(estimatedTokens(candidate.normalized))
                 }
             } else {
                 toEmbed.append(i)

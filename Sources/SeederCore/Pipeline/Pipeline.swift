@@ -114,10 +114,14 @@ public final class Pipeline: @unchecked Sendable {
         }
         var stages = timer.snapshot
         stages["source"] = sourceClock.total
+        let price = job.provider.pricePerMillionTokens
         return RunSummary(runID: run.id, job: job.name, state: run.state.rawValue, resumed: resumed, counters: run.counters,
                           itemsThisInvocation: itemsThisInvocation, wallSeconds: (ContinuousClock.now - started).seconds,
                           stageSeconds: stages, dedupSetBytes: seen.memoryBytes, model: stored.model,
-                          modelVersion: stored.version, normalizerVersion: TextNormalizer.version)
+                          modelVersion: stored.version, normalizerVersion: TextNormalizer.version,
+                          pricePerMillionTokens: price,
+                          cost: RunCounters.cost(tokens: run.counters.tokensSent, pricePerMillionTokens: price),
+                          costAvoided: RunCounters.cost(tokens: run.counters.tokensAvoided, pricePerMillionTokens: price))
     }
 
     /// The keys `runID` wrote to any shard in chunks ending after `items`.
@@ -181,6 +185,7 @@ public final class Pipeline: @unchecked Sendable {
                 previous.state = .running
                 previous.error = nil
                 previous.attempts += 1
+                previous.providerModel = provider.providerModel ?? previous.providerModel
                 previous.updatedAt = Date()
                 let snapshot = previous
                 try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
@@ -192,7 +197,7 @@ public final class Pipeline: @unchecked Sendable {
                             tenant: job.store.tenant, provider: provider.kind, sourceKind: job.source.kind, input: job.source.input,
                             normalizerVersion: TextNormalizer.version, shardNames: ring.shardNames, state: .running,
                             checkpoint: .start, counters: RunCounters(), error: nil, startedAt: now, updatedAt: now,
-                            finishedAt: nil, activeSeconds: 0, attempts: 1)
+                            finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel)
         try await control.run { try $0.insertRun(run) }
         return (run, false)
     }
