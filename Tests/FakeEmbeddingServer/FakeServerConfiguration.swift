@@ -20,6 +20,8 @@ public struct FakeServerConfiguration: Sendable {
     public var dimensions = 8
     /// The model TEI reports in `/info` and the others echo when a request names none.
     public var modelName = "fake-embedding"
+    /// The `model_sha` TEI reports in `/info`; nil reports null.
+    public var modelSHA: String? = nil
     /// Seed of the generator behind jitter, probabilities and the choice of 5xx status.
     public var seed: UInt64 = 0
     /// TEI's `max_input_length`: tokens allowed in one input (422 above it unless `truncate`).

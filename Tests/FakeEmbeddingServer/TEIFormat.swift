@@ -45,7 +45,7 @@ struct TEIFormat: EmbeddingAPIFormat {
     /// `GET /info` as TEI answers it, with the limits in force.
     func info(_ config: FakeServerConfiguration, faults: Faults) -> FakeResponse {
         FakeResponse(status: 200, json: .object([
-            ("model_id", .string(config.modelName)), ("model_sha", .null), ("model_dtype", .string("float32")),
+            ("model_id", .string(config.modelName)), ("model_sha", config.modelSHA.map(JSONValue.string) ?? .null), ("model_dtype", .string("float32")),
             ("model_type", .object([("embedding", .object([("pooling", .string("mean"))]))])),
             ("max_concurrent_requests", .int(config.teiMaxConcurrentRequests)),
             ("max_input_length", .int(config.teiMaxInputLength)),

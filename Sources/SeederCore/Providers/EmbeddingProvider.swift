@@ -58,6 +58,12 @@ public protocol EmbeddingProvider: Sendable {
     var maxConcurrentBatches: Int { get }
     /// Embeds one batch. May be called concurrently, up to `maxConcurrentBatches` times.
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix
+    /// What the server says it serves (TEI: `{"model_id":…,"model_sha":…}`), recorded with the run; nil when unknown.
+    var providerModel: String? { get }
+}
+
+extension EmbeddingProvider {
+    public var providerModel: String? { nil }
 }
 
 /// Per-request limits of a provider; nil means no limit of its own.

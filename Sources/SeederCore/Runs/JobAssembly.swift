@@ -6,7 +6,7 @@ import Foundation
 public struct JobAssembly: Sendable {
     public let job: JobConfig
     public let spec: ModelSpec
-    public let provider: EmbeddingProvider
+    public private(set) var provider: EmbeddingProvider
     public let source: RecordSource
     public let shards: [ShardWorker]
 
@@ -67,10 +67,16 @@ public struct JobAssembly: Sendable {
 
     /// Assembles a job on a Dispatch thread: opening and migrating SQLite files blocks, and must not hold up a
     /// thread of Swift's cooperative pool.
+    /// A TEI provider then reads the server's `/info` once: its batch limits replace the defaults, and the model it
+    /// serves is recorded with the run; a server that doesn't answer stops here (exit 69).
     public static func assemble(_ job: JobConfig) async throws -> JobAssembly {
-        try await withCheckedThrowingContinuation { continuation in
+        var assembly = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try JobAssembly(job: job) }) }
         }
+        if let http = assembly.provider as? HTTPEmbeddingProvider, http.settings.kind == .tei {
+            assembly.provider = try await http.readingServerInfo()
+        }
+        return assembly
     }
 
     /// A pipeline over these parts.

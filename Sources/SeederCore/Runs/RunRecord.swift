@@ -33,6 +33,8 @@ public struct RunRecord: Sendable, Equatable {
     /// Seconds spent working, summed over every attempt (time between attempts not counted).
     public var activeSeconds: Double
     public var attempts: Int
+    /// What the provider's server said it serves when the run last started (TEI: `{"model_id":…,"model_sha":…}`).
+    public var providerModel: String? = nil
 
     /// Items per second of active time.
     public var rate: Double { activeSeconds > 0 ? Double(counters.itemsRead) / activeSeconds : 0 }

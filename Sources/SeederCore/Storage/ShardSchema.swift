@@ -72,6 +72,8 @@ enum ShardSchema {
         );
         CREATE INDEX IF NOT EXISTS idx_seeder_failures_run ON seeder_failures (run_id, ordinal);
         """,
+        // 2: the model the provider's server says it serves (TEI /info: model_id, model_sha), as JSON.
+        "ALTER TABLE seeder_runs ADD COLUMN provider_model TEXT;",
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

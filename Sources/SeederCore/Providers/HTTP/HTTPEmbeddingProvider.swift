@@ -16,6 +16,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     /// Components per vector the server returns: the stored size, or the model's native size when seeder shortens
     /// the vectors itself (``MatryoshkaTruncation``).
     public let serverDimensions: Int
+    /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits come from it.
+    public let serverInfo: TEIInfo?
     /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
     public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
 
@@ -36,16 +38,44 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
 
     /// A provider over any transport; tests pass a scripted one, a fake clock and a seed.
     public init(storedModel: StoredModel, settings: HTTPProviderSettings, transport: any EmbeddingTransport,
-                serverDimensions: Int? = nil, clock: PacingClock = .system, seed: UInt64? = nil) {
+                serverDimensions: Int? = nil, serverInfo: TEIInfo? = nil, clock: PacingClock = .system, seed: UInt64? = nil) {
         self.storedModel = storedModel
         self.serverDimensions = serverDimensions ?? storedModel.dimensions
+        self.serverInfo = serverInfo
         self.settings = settings
         self.transport = transport
         self.clock = clock
         format = settings.wireFormat
         pacer = RatePacer(requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, clock: clock)
         random = LockedRandom(seed: seed)
-        batchLimits = settings.batchLimits ?? Self.defaultLimits(settings.kind)
+        batchLimits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
+    }
+
+    /// This provider over the same connections, with TEI's `/info` read: batch limits `max_client_batch_size` and
+    /// `max_batch_tokens`, and the served model recorded with the run. Throws the provider's "nothing listens"
+    /// error (kind `unavailable`) when the server doesn't answer.
+    public func readingServerInfo() async throws -> HTTPEmbeddingProvider {
+        let info = try await teiInfo()
+        return HTTPEmbeddingProvider(storedModel: storedModel, settings: settings, transport: transport,
+                                     serverDimensions: serverDimensions, serverInfo: info, clock: clock)
+    }
+
+    /// `{"model_id":…,"model_sha":…}` from TEI's `/info`, for `seeder_runs.provider_model`.
+    public var providerModel: String? {
+        guard let info = serverInfo else { return nil }
+        struct Served: Encodable {
+            var model_id: String
+            var model_sha: String?
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(model_id, forKey: .model_id)
+                try c.encode(model_sha, forKey: .model_sha)
+            }
+            enum CodingKeys: String, CodingKey { case model_id, model_sha }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(Served(model_id: info.modelID, model_sha: info.modelSHA))).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// OpenAI documents 2,048 inputs and 300,000 tokens per request; Ollama has no limit of its own; TEI's
