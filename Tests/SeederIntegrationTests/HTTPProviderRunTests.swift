@@ -16,7 +16,7 @@ final class HTTPProviderRunTests: XCTestCase {
         return server
     }
 
-    private func job(at dir: String, kind: String, baseURL: String, extra: String = "") throws -> String {
+    private func job(at dir: String, kind: String, baseURL: String, concurrency: Int = 4, extra: String = "") throws -> String {
         let path = dir + "/job.toml"
         try """
             [source]
@@ -27,7 +27,7 @@ final class HTTPProviderRunTests: XCTestCase {
             [provider]
             kind = "\(kind)"
             base_url = "\(baseURL)"
-            concurrency = 4
+            concurrency = \(concurrency)
             \(extra)
             [store]
             shards = ["\(dir)/s0.sqlite", "\(dir)/s1.sqlite"]
@@ -103,5 +103,75 @@ final class HTTPProviderRunTests: XCTestCase {
         XCTAssertEqual(run.status, SeederExitCode.providerUnavailable.rawValue, run.stderr)
         XCTAssertTrue(run.stderr.contains("nothing listens on 127.0.0.1:9"), run.stderr)
         XCTAssertTrue(run.stderr.contains("ollama serve"), run.stderr)
+    }
+
+    func testCorruptAnswersAreRetriedAndNeverStored() async throws {
+        let kinds: [Faults.Corruption] = [.wrongDimensions, .nan, .infinity, .zeroVector, .missingVector, .extraVector, .malformedJSON]
+        for (n, corruption) in kinds.enumerated() {
+            let server = try await startServer { config in
+                config.seed = UInt64(n + 1)
+                config.faults.corruption = .probability(0.3)
+                config.faults.corruptionKind = corruption
+            }
+            let dir = try makeTemporaryDirectory(self)
+            let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: "openai", baseURL: server.baseURL, extra: "encoding_format = \"base64\""), "--quiet"])
+            XCTAssertEqual(run.status, 0, "\(corruption): \(run.stderr)")
+            XCTAssertEqual(try assertShardsHoldTheServersVectors(dir).count, 177, "\(corruption)")
+            XCTAssertGreaterThan(server.log.corrupted + server.log.failures, 0, "\(corruption) was served")
+        }
+    }
+
+    func testRetryAfterIsWaitedOut() async throws {
+        let server = try await startServer { config in
+            config.faults.rateLimit = .next(1)
+            config.faults.retryAfter = .seconds(1)
+        }
+        let dir = try makeTemporaryDirectory(self)
+        let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: "openai", baseURL: server.baseURL, concurrency: 1), "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let records = server.log.records.filter(\.isEmbedding)
+        let limited = try XCTUnwrap(records.firstIndex { $0.status == 429 })
+        let next = try XCTUnwrap(records.indices.first { $0 > limited })
+        XCTAssertGreaterThanOrEqual(records[next].arrival - records[limited].arrival, 0.95, "the next request waited for Retry-After")
+    }
+
+    func testTextsOverTheServersTokenLimitAloneAreRecordedAndTheRestStored() async throws {
+        let server = try await startServer { $0.faults.maxTokens = 40 }
+        let dir = try makeTemporaryDirectory(self)
+        let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: "openai", baseURL: server.baseURL), "--quiet", "--summary-json", dir + "/summary.json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let stored = try assertShardsHoldTheServersVectors(dir)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
+        let counters = summary?["counters"] as? [String: Any] ?? [:]
+        let refused = (counters["skipped"] as? [String: Any])?["provider_refused"] as? Int ?? 0
+        XCTAssertGreaterThan(refused, 0, "some abstracts are over 40 tokens alone")
+        XCTAssertEqual(stored.count + refused, 177, "every text stored or accounted for")
+        XCTAssertTrue(stored.allSatisfy { FakeVectors.tokens(for: $0) <= 40 })
+        let db = try SQLiteConnection(path: dir + "/s0.sqlite", readOnly: true)
+        let failures = try db.cachedStatement("SELECT count(*), min(detail) FROM seeder_failures WHERE reason = 'provider_refused'")
+        XCTAssertTrue(try failures.step())
+        XCTAssertEqual(Int(failures.int64(at: 0)), refused)
+        XCTAssertFalse((failures.string(at: 1) ?? "").isEmpty, "the server's message is recorded")
+    }
+
+    func testTheAPIKeyComesFromTheEnvironmentAndNeverShows() async throws {
+        let secret = "sk-test-\(UUID().uuidString)"
+        let server = try await startServer { $0.faults.expectedAPIKey = secret }
+        let dir = try makeTemporaryDirectory(self)
+        let path = try job(at: dir, kind: "openai", baseURL: server.baseURL, extra: "api_key_env = \"SEEDER_TEST_API_KEY\"")
+        let good = try SeederBinary.locate().run(["run", path], environment: ["SEEDER_TEST_API_KEY": secret])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertFalse(good.stdout.contains(secret) || good.stderr.contains(secret))
+        let status = try SeederBinary.locate().run(["status", path, "--json"])
+        XCTAssertFalse(status.stdout.contains(secret))
+
+        let wrongDir = try makeTemporaryDirectory(self)
+        let wrong = try SeederBinary.locate().run(["run", try job(at: wrongDir, kind: "openai", baseURL: server.baseURL, extra: "api_key_env = \"SEEDER_TEST_API_KEY\"")],
+                                                  environment: ["SEEDER_TEST_API_KEY": secret + "-wrong"])
+        XCTAssertEqual(wrong.status, SeederExitCode.providerUnavailable.rawValue, wrong.stderr)
+        XCTAssertFalse(wrong.stderr.contains(secret), wrong.stderr)
+        let unset = try SeederBinary.locate().run(["run", path], environment: ["SEEDER_TEST_API_KEY": ""])
+        XCTAssertEqual(unset.status, SeederExitCode.configuration.rawValue, unset.stderr)
+        XCTAssertTrue(unset.stderr.contains("SEEDER_TEST_API_KEY"), unset.stderr)
     }
 }
