@@ -174,4 +174,33 @@ final class HTTPProviderRunTests: XCTestCase {
         XCTAssertEqual(unset.status, SeederExitCode.configuration.rawValue, unset.stderr)
         XCTAssertTrue(unset.stderr.contains("SEEDER_TEST_API_KEY"), unset.stderr)
     }
+
+    func testAProviderThatStaysDownStopsTheRunAtItsCheckpointAndAResumeFinishesIt() async throws {
+        let server = try await startServer { $0.faults.latencyMs = 20 }
+        let dir = try makeTemporaryDirectory(self)
+        let path = try job(at: dir, kind: "openai", baseURL: server.baseURL, concurrency: 1, extra: "give_up_after_seconds = 1")
+        let seeder = try SeederBinary.locate()
+        let errors = dir + "/stderr.txt"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        let process = seeder.start(["run", path], stderr: FileHandle(forWritingAtPath: errors))
+        try process.run()
+        // Let part of the input through (progress, not time: the machine's speed varies), then take the server down.
+        let deadline = Date().addingTimeInterval(60)
+        while server.log.records.filter({ $0.status == 200 }).count < 4 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        server.updateFaults { $0.serverError = .always }
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertFalse(process.isRunning)
+        let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        XCTAssertEqual(process.terminationStatus, SeederExitCode.providerUnavailable.rawValue, message)
+        let before = try assertShardsHoldTheServersVectors(dir)
+        XCTAssertLessThan(before.count, 177, "stopped part-way")
+
+        server.updateFaults { $0.serverError = .never }
+        let resumed = try seeder.run(["run", path, "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try assertShardsHoldTheServersVectors(dir).count, 177)
+        // What the stopped chunk had embedded was not committed: at most that chunk (100 records) is paid for twice.
+        XCTAssertLessThanOrEqual(server.log.itemsServed.values.max() ?? 0, 2)
+        XCTAssertLessThanOrEqual(server.log.itemsServed.values.filter { $0 == 2 }.count, 100)
+    }
 }
