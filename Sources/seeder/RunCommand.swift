@@ -54,10 +54,18 @@ struct RunCommand: AsyncParsableCommand {
                                          modelPath: modelPath, threads: threads)
             let config = try JobLoader.load(path: path).applying(overrides)
             let assembly = try await JobAssembly.assemble(config)
-            let pipeline = try assembly.pipeline()
-            let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
-            let summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))
-            progress.finish()
+            let summary: RunSummary
+            do {
+                let pipeline = try assembly.pipeline()
+                let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
+                summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))
+                progress.finish()
+            } catch {
+                try? await assembly.provider.shutdown()
+                throw error
+            }
+            // Close the provider's connections cleanly (async-http-client) before printing the summary.
+            try? await assembly.provider.shutdown()
             if let summaryJSON {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

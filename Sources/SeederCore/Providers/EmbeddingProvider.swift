@@ -60,10 +60,13 @@ public protocol EmbeddingProvider: Sendable {
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix
     /// What the server says it serves (TEI: `{"model_id":…,"model_sha":…}`), recorded with the run; nil when unknown.
     var providerModel: String? { get }
+    /// Releases what the provider holds (an HTTP provider's connection pool); call once, after the last `embed`.
+    func shutdown() async throws
 }
 
 extension EmbeddingProvider {
     public var providerModel: String? { nil }
+    public func shutdown() async throws {}
 }
 
 /// Per-request limits of a provider; nil means no limit of its own.

@@ -20,6 +20,11 @@ public struct JobAssembly: Sendable {
         self.spec = spec
         let dimensions = job.model.dimensions ?? spec.dimensions
         let kind = job.provider.kind ?? spec.defaultProvider
+        guard Self.providerKinds.contains(kind) else {
+            var message = "unknown provider '\(kind)'"
+            if let near = Spelling.closest(to: kind, among: Self.providerKinds) { message += " — did you mean '\(near)'?" }
+            throw ConfigurationError(file: file, position: "provider.kind", message: message, hint: "known providers: \(Self.providerKinds.joined(separator: ", "))")
+        }
         if kind != "hash" && dimensions != spec.dimensions {
             guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
                 throw ConfigurationError(file: file, position: "model.dimensions",
@@ -43,11 +48,6 @@ public struct JobAssembly: Sendable {
             provider = try HTTPProviderFactory.make(kind: EmbeddingServerKind(rawValue: kind) ?? .openai, spec: spec, dimensions: dimensions,
                                                     job: job, environment: environment)
         default:
-            guard Self.providerKinds.contains(kind) else {
-                var message = "unknown provider '\(kind)'"
-                if let near = Spelling.closest(to: kind, among: Self.providerKinds) { message += " — did you mean '\(near)'?" }
-                throw ConfigurationError(file: file, position: "provider.kind", message: message, hint: "known providers: \(Self.providerKinds.joined(separator: ", "))")
-            }
             throw ConfigurationError(file: file, position: "provider.kind",
                                      message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
                                      hint: "use --provider hash for a dry run with stand-in vectors")
