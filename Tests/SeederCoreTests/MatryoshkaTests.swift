@@ -27,6 +27,43 @@ final class MatryoshkaTests: XCTestCase {
         XCTAssertEqual(Array(rows[2..<4]), MatryoshkaTruncation.truncate([2, 0, 0, -2] as [Float], to: 2))
     }
 
+    private func providerFor(model: String, dimensions: Int, kind: String) throws -> HTTPEmbeddingProvider? {
+        let dir = try temporaryDirectory(self)
+        let path = "\(dir)/j.toml"
+        try """
+            [source]
+            kind = "wikipedia-abstracts"
+            input = "\(dir)/in.xml"
+            [model]
+            name = "\(model)"
+            dimensions = \(dimensions)
+            [provider]
+            kind = "\(kind)"
+            base_url = "http://127.0.0.1:9"
+            [store]
+            shards = ["\(dir)/s0.sqlite"]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try "<feed></feed>".write(toFile: "\(dir)/in.xml", atomically: true, encoding: .utf8)
+        return try JobAssembly(job: try JobLoader.load(path: path), environment: ["OPENAI_API_KEY": "k"]).provider as? HTTPEmbeddingProvider
+    }
+
+    func testTheFactoryPicksTheMethodPerModel() throws {
+        let nomic = try XCTUnwrap(try providerFor(model: "nomic-v1.5", dimensions: 256, kind: "openai"))
+        XCTAssertEqual(nomic.serverDimensions, 768, "asks for the full vector")
+        XCTAssertNil(nomic.settings.dimensionsParameter, "sends no dimensions to a server serving nomic")
+        XCTAssertEqual(nomic.storedModel.model, "nomic-ai/nomic-embed-text-v1.5|task=search_document|dim=256")
+        XCTAssertEqual(nomic.storedModel.dimensions, 256)
+
+        let openAI = try XCTUnwrap(try providerFor(model: "text-embedding-3-small", dimensions: 512, kind: "openai"))
+        XCTAssertEqual(openAI.settings.dimensionsParameter, 512)
+        XCTAssertEqual(openAI.serverDimensions, 512)
+        XCTAssertEqual(openAI.storedModel.model, "openai/text-embedding-3-small|dim=512")
+
+        XCTAssertThrowsError(try providerFor(model: "text-embedding-3-small", dimensions: 512, kind: "ollama")) {
+            XCTAssertTrue(String(describing: $0).contains("`dimensions` parameter"), "\($0)")
+        }
+    }
+
     func testEachCatalogModelSaysHowItIsShortened() {
         XCTAssertEqual(ModelCatalog.lookup("nomic-v1.5")?.matryoshkaMethod, .layerNormSliceNormalize)
         XCTAssertEqual(ModelCatalog.lookup("text-embedding-3-small")?.matryoshkaMethod, .serverParameter)

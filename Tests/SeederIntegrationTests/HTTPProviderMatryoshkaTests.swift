@@ -3,9 +3,18 @@ import Foundation
 import SeederCore
 import XCTest
 
-/// nomic-v1.5 shortened client-side through a server that returns full-size vectors (Ollama here).
+/// nomic-v1.5 shortened client-side through servers that return full-size vectors.
 final class HTTPProviderMatryoshkaTests: XCTestCase {
     func testNomicThroughOllamaIsShortenedClientSideAndStoredUnderDim() async throws {
+        try await runNomicShortened(through: "ollama", path: "/api/embed")
+    }
+
+    func testNomicThroughTEIAndOpenAICompatibleServersIsShortenedClientSideToo() async throws {
+        try await runNomicShortened(through: "tei", path: "/embed")
+        try await runNomicShortened(through: "openai", path: "/v1/embeddings")
+    }
+
+    private func runNomicShortened(through kind: String, path embedPath: String) async throws {
         var config = FakeServerConfiguration()
         config.dimensions = 768
         let server = FakeEmbeddingServer(config)
@@ -30,7 +39,7 @@ final class HTTPProviderMatryoshkaTests: XCTestCase {
             chunk_records = 100
             """.write(toFile: path, atomically: true, encoding: .utf8)
         let run = try SeederBinary.locate().run(["run", path, "--model", "nomic-v1.5", "--dimensions", "256",
-                                                 "--provider", "ollama", "--quiet"])
+                                                 "--provider", kind, "--quiet"])
         XCTAssertEqual(run.status, 0, run.stderr)
 
         let db = try SQLiteConnection(path: "\(dir)/s0.sqlite", readOnly: true)
@@ -52,6 +61,6 @@ final class HTTPProviderMatryoshkaTests: XCTestCase {
             count += 1
         }
         XCTAssertEqual(count, 177)
-        XCTAssertTrue(server.log.records.contains { $0.path == "/api/embed" }, "went through Ollama")
+        XCTAssertTrue(server.log.records.contains { $0.path == embedPath && $0.status == 200 }, kind)
     }
 }
