@@ -78,7 +78,7 @@ final class BertEncoderTests: XCTestCase {
 
     func testTinyModelMatchesScalarReference() throws {
         let model = TinyBert(seed: 3)
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         try model.write(to: directory, dtype: "F32", prefix: "")
         let encoder = try BertEncoder(directory: directory, threads: 2)
         // Lengths around the 8-float vector width, so that tails get exercised.
@@ -97,7 +97,7 @@ final class BertEncoderTests: XCTestCase {
         let model = TinyBert(seed: 5, bfloat16Exact: true)
         var results: [[Float]] = []
         for (dtype, prefix) in [("F32", ""), ("F16", "bert."), ("BF16", "bert.")] {
-            let directory = try temporaryDirectory()
+            let directory = try temporaryDirectory(self)
             try model.write(to: directory, dtype: dtype, prefix: prefix)
             results.append(try BertEncoder(directory: directory).embed([[1, 2, 3], [4, 5, 6, 7, 8, 9]]))
         }
@@ -108,7 +108,7 @@ final class BertEncoderTests: XCTestCase {
     func testWeightsOfTheWrongShapeThrow() throws {
         var model = TinyBert(seed: 1)
         model.shapeOverride = ("encoder.layer.0.intermediate.dense.weight", [model.i + 1, model.h])
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         try model.write(to: directory, dtype: "F32", prefix: "")
         XCTAssertThrowsError(try BertEncoder(directory: directory)) { error in
             XCTAssertEqual((error as? LocalModelError)?.kind, .badWeights)
@@ -116,7 +116,7 @@ final class BertEncoderTests: XCTestCase {
         }
         model.shapeOverride = nil
         model.omit = "encoder.layer.0.attention.self.key.bias"
-        let other = try temporaryDirectory()
+        let other = try temporaryDirectory(self)
         try model.write(to: other, dtype: "F32", prefix: "")
         XCTAssertThrowsError(try BertEncoder(directory: other)) { error in
             XCTAssertEqual((error as? LocalModelError)?.kind, .badWeights)
@@ -166,7 +166,7 @@ final class BertEncoderTests: XCTestCase {
     // MARK: SafeTensorsFile on bad input
 
     func testSafeTensorsRejectsMalformedFiles() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         let four = Data(repeating: 0, count: 16)
         let cases: [(String, Data)] = [
             ("truncated", Data([1, 2, 3])),
@@ -203,7 +203,7 @@ final class BertEncoderTests: XCTestCase {
     }
 
     func testSafeTensorsDtypes() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         let path = directory + "/t.safetensors"
         let f32: [Float] = [1, -2.5, 3.25]
         let f16: [UInt16] = [0x3C00, 0xC100, 0x0400, 0x0001, 0x7BFF, 0x7C00, 0xFC00, 0x8000]
@@ -251,15 +251,6 @@ final class BertEncoderTests: XCTestCase {
             let magnitude = exponent == 0 ? Float(mantissa) * 0x1p-24 : (exponent == 31 ? .infinity : Float(sign: .plus, exponent: Int(exponent) - 15, significand: 1 + Float(mantissa) / 1024))
             XCTAssertEqual(converted, bits & 0x8000 != 0 ? -magnitude : magnitude, "\(bits)")
         }
-    }
-
-    // MARK: Helpers
-
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "seeder-bert-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
     }
 }
 

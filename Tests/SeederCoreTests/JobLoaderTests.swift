@@ -39,6 +39,22 @@ final class JobLoaderTests: XCTestCase {
         XCTAssertEqual(job.store.durability, .full)
     }
 
+    func testTheLocalModelsPathAndThreadsAreReadAndAModelFlagDropsThePath() throws {
+        let dir = try temporaryDirectory(self)
+        let relative = try JobLoader.load(path: try write(valid.replacingOccurrences(of: "dimensions = 256", with: "path = \"models/mini\"\n[provider]\nthreads = 3"), "j.toml", in: dir))
+        XCTAssertEqual(relative.model.path, "\(dir)/models/mini", "relative to the job file")
+        XCTAssertEqual(relative.provider.threads, 3)
+        let home = try JobLoader.load(path: try write(valid.replacingOccurrences(of: "dimensions = 256", with: "path = \"~/m\""), "h.toml", in: dir))
+        XCTAssertEqual(home.model.path, NSHomeDirectory() + "/m")
+        XCTAssertNil(relative.applying(JobOverrides(model: "minilm-l6")).model.path, "another model's weights don't carry over")
+        let flagged = relative.applying(JobOverrides(model: "minilm-l6", modelPath: "/w/mini", threads: 1))
+        XCTAssertEqual(flagged.model.path, "/w/mini")
+        XCTAssertEqual(flagged.provider.threads, 1)
+        XCTAssertThrowsError(try JobLoader.load(path: try write(valid + "\n[provider]\nthreads = 0\n", "z.toml", in: dir))) { error in
+            XCTAssertTrue("\(error)".contains("provider.threads"), "\(error)")
+        }
+    }
+
     func testExtendsMergesTablesAndTheChildWins() throws {
         let dir = try temporaryDirectory(self)
         _ = try write(valid, "base.toml", in: dir)

@@ -6,13 +6,6 @@ import XCTest
 /// Finding a model offline, reading its sentence-transformers settings, and the whole text → vector path against
 /// the reference outputs and a semantic check.
 final class LocalModelTests: XCTestCase {
-    private func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("seeder-model-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     private func makeModelDirectory(_ path: String, files: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try "{}".write(toFile: path + "/config.json", atomically: true, encoding: .utf8)
@@ -26,7 +19,7 @@ final class LocalModelTests: XCTestCase {
     // MARK: - Locating
 
     func testTheHuggingFaceCacheIsFoundThroughRefsMainUnderHFHubCacheOrHFHome() throws {
-        let root = try temporaryDirectory()
+        let root = try temporaryDirectory(self)
         let repo = root + "/hub/models--org--tiny"
         try makeModelDirectory(repo + "/snapshots/abc123")
         try makeModelDirectory(repo + "/snapshots/old999")
@@ -44,7 +37,7 @@ final class LocalModelTests: XCTestCase {
     }
 
     func testAPathWinsThenSEEDER_MODELSThenTheCache() throws {
-        let root = try temporaryDirectory()
+        let root = try temporaryDirectory(self)
         try makeModelDirectory(root + "/explicit")
         try makeModelDirectory(root + "/models/org/tiny")
         try makeModelDirectory(root + "/hub/models--org--tiny/snapshots/only")
@@ -60,7 +53,7 @@ final class LocalModelTests: XCTestCase {
     }
 
     func testAMissingModelSaysWhereSeederLookedAndHowToFetchIt() throws {
-        let root = try temporaryDirectory()
+        let root = try temporaryDirectory(self)
         let locator = ModelLocator(environment: ["HF_HUB_CACHE": root], homeDirectory: "/nonexistent")
         XCTAssertThrowsError(try locator.locate(id: "sentence-transformers/all-MiniLM-L6-v2", alias: "minilm-l6", explicitPath: nil)) { error in
             let e = error as? LocalModelError
@@ -76,7 +69,7 @@ final class LocalModelTests: XCTestCase {
     }
 
     func testABrokenCacheEntryIsNamedNotGuessedAround() throws {
-        let root = try temporaryDirectory()
+        let root = try temporaryDirectory(self)
         let repo = root + "/models--org--tiny"
         try makeModelDirectory(repo + "/snapshots/a")
         try makeModelDirectory(repo + "/snapshots/b")
@@ -98,7 +91,7 @@ final class LocalModelTests: XCTestCase {
         let real = try SentenceTransformerConfig.load(directory: LocalTestModel.directory())
         XCTAssertEqual(real, SentenceTransformerConfig(pooling: .mean, maxSequenceLength: 256, lowercaseInput: false))
 
-        let dir = try temporaryDirectory()
+        let dir = try temporaryDirectory(self)
         try makeModelDirectory(dir, files: [
             "modules.json": #"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#,
             "1_Pooling/config.json": #"{"word_embedding_dimension":384,"pooling_mode_cls_token":true,"pooling_mode_mean_tokens":false}"#,
@@ -106,13 +99,13 @@ final class LocalModelTests: XCTestCase {
         ])
         XCTAssertEqual(try SentenceTransformerConfig.load(directory: dir), SentenceTransformerConfig(pooling: .cls, maxSequenceLength: 512, lowercaseInput: true))
 
-        let bare = try temporaryDirectory()
+        let bare = try temporaryDirectory(self)
         try makeModelDirectory(bare)
         XCTAssertEqual(try SentenceTransformerConfig.load(directory: bare), SentenceTransformerConfig(), "a plain BERT directory: mean pooling")
     }
 
     func testUnsupportedPoolingOrModulesAreNamed() throws {
-        let dir = try temporaryDirectory()
+        let dir = try temporaryDirectory(self)
         try makeModelDirectory(dir, files: [
             "modules.json": #"[{"path":"","type":"sentence_transformers.models.Transformer"},{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#,
             "1_Pooling/config.json": #"{"pooling_mode_max_tokens":true}"#,

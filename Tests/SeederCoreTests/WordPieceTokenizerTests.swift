@@ -58,7 +58,7 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     func testVocabTxtAloneGivesTheSameIds() throws {
         let model = try LocalTestModel.directory()
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         for name in ["vocab.txt", "tokenizer_config.json"] {
             try FileManager.default.copyItem(atPath: model + "/" + name, toPath: directory + "/" + name)
         }
@@ -182,7 +182,7 @@ final class WordPieceTokenizerTests: XCTestCase {
     }
 
     func testMissingVocabulary() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         XCTAssertThrowsError(try WordPieceTokenizer.load(directory: directory)) { error in
             XCTAssertEqual((error as? LocalModelError)?.kind, .missingFile)
             XCTAssertEqual((error as? LocalModelError)?.path, directory + "/vocab.txt")
@@ -190,7 +190,7 @@ final class WordPieceTokenizerTests: XCTestCase {
     }
 
     func testMalformedTokenizerJSON() throws {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         try Data("{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0".utf8).write(
             to: URL(fileURLWithPath: directory + "/tokenizer.json"))
         XCTAssertThrowsError(try WordPieceTokenizer.load(directory: directory)) { error in
@@ -241,13 +241,6 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     // MARK: - Helpers
 
-    private func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wordpiece-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     private func tokenizerJSON() throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: LocalTestModel.directory() + "/tokenizer.json"))
         return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -255,7 +248,7 @@ final class WordPieceTokenizerTests: XCTestCase {
 
     /// A model directory holding only `json` as its tokenizer.json.
     private func write(_ json: [String: Any]) throws -> String {
-        let directory = try temporaryDirectory()
+        let directory = try temporaryDirectory(self)
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: directory + "/tokenizer.json"))
         return directory
     }

@@ -15,7 +15,7 @@ public final class LocalModel: Sendable {
     public init(directory: String, threads: Int? = nil) throws {
         self.directory = directory
         settings = try SentenceTransformerConfig.load(directory: directory)
-        encoder = try threads.map { try BertEncoder(directory: directory, threads: $0) } ?? BertEncoder(directory: directory)
+        encoder = try BertEncoder(directory: directory, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         tokenizer = try WordPieceTokenizer.load(directory: directory)
         maxSequenceLength = min(settings.maxSequenceLength ?? encoder.maxPositions, encoder.maxPositions)
     }
