@@ -87,6 +87,52 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(checked, 10)
     }
 
+    func testTheNextChunksBatchesFillTheSlotsTheCurrentChunkLeavesIdle() async throws {
+        let dir = try temporaryDirectory(self)
+        // Four one-text batches per chunk, six slots: only two chunks embedding at once can fill them.
+        let job = makeJob(dir: dir, chunk: 4, maxItems: 1)
+        let records = makeRecords((0..<40).map { "distinct text number \($0)" })
+        let provider = CountingProvider(concurrency: 6, delay: .milliseconds(30))
+        let summary = try await run(job, provider: provider, records: records)
+        XCTAssertEqual(summary.counters.embedded, 40)
+        XCTAssertEqual(summary.counters.stored, 40)
+        XCTAssertEqual(provider.maxInFlight, 6, "a chunk boundary does not drain the requests in flight")
+        XCTAssertEqual(provider.asked.count, 40)
+    }
+
+    func testAProviderThatGoesAwayMidChunkKeepsWhatItEmbeddedAndTheResumeDoesNotPayAgain() async throws {
+        let records = makeRecords((0..<60).map { "distinct text number \($0)" })
+        let reference = try temporaryDirectory(self)
+        let whole = try await run(makeJob(dir: reference, chunk: 25, maxItems: 4), provider: CountingProvider(), records: records)
+
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 25, maxItems: 4)
+        // The server goes away after 10 requests, in the middle of chunk 2.
+        let failing = CountingProvider(answers: 10)
+        do {
+            _ = try await run(job, provider: failing, records: records)
+            XCTFail("the run should stop when the provider goes away")
+        } catch let stopped as RunStopped {
+            XCTAssertEqual((stopped.underlying as? ProviderError)?.kind, .unavailable)
+            XCTAssertEqual(stopped.run.checkpoint.items, 25, "the checkpoint stays after the last whole chunk")
+            XCTAssertEqual(stopped.run.counters.textsSent, 37, "every answered request is counted as sent")
+        }
+        // Chunk 1: 25 texts in 7 requests; chunk 2: 3 requests of 4 answered, then none.
+        XCTAssertEqual(failing.answered.count, 37)
+
+        let provider = CountingProvider()
+        let resumed = try await run(job, provider: provider, records: records)
+        XCTAssertEqual(resumed.state, "done")
+        XCTAssertTrue(Set(provider.asked).isDisjoint(with: failing.answered), "nothing that was answered is paid for again")
+        XCTAssertEqual(provider.asked.count, 23)
+        XCTAssertEqual(resumed.counters.embedded, 60)
+        XCTAssertEqual(resumed.counters.stored, 60)
+        XCTAssertEqual(resumed.counters.tokensSent, whole.counters.tokensSent)
+        for (a, b) in zip(job.store.shards, makeJob(dir: reference).store.shards) {
+            XCTAssertEqual(try SQLiteShard(location: a, durability: .normal).digest().sha256, try SQLiteShard(location: b, durability: .normal).digest().sha256)
+        }
+    }
+
     func testTextsTheProviderRefusesAreSkippedCountedAndRecordedWithItsMessage() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir, chunk: 16, maxItems: 4)

@@ -59,21 +59,35 @@ public final class Pipeline: @unchecked Sendable {
         var itemsThisInvocation: Int64 = 0
         var lastPosition = resumeAt.items
         let state = CommitState(run: run)
-        // The commit of the previous chunk, running while the next one is prepared.
+        let gate = BatchGate(slots: provider.maxConcurrentBatches)
+        // Chunks being embedded, oldest first. The next chunk's batches take the slots the current one has no batch
+        // left for (BatchGate), so requests don't drain at chunk boundaries.
+        var embedding: [Task<PreparedChunk, Error>] = []
+        var sequence: Int64 = 0
+        // The commit of the previous chunk, running while the next ones are embedded.
         var pending: Task<Void, Error>?
+        func commitOldest() async throws {
+            try await pending?.value
+            let prepared = try await embedding[0].value
+            embedding.removeFirst()
+            pending = Task { try await self.commit(prepared, state: state, options: options) }
+        }
         do {
             while let chunk = try await channel.next() {
                 if chunk.isReplay {
                     timer.time("replay") { replay(chunk) }
                     continue
                 }
-                let prepared = try await prepare(chunk, recovered: recovered)
+                let staged = try await stage(chunk, recovered: recovered)
                 itemsThisInvocation += chunk.checkpoint.items - lastPosition
                 lastPosition = chunk.checkpoint.items
-                try await pending?.value
-                pending = Task { try await self.commit(prepared, state: state, options: options) }
+                let priority = sequence
+                sequence += 1
+                embedding.append(Task { try await self.embed(staged, sequence: priority, gate: gate) })
+                if embedding.count >= Self.chunksEmbeddingAtOnce { try await commitOldest() }
 
                 if let limit = options.limit, itemsThisInvocation >= limit {
+                    while !embedding.isEmpty { try await commitOldest() }
                     try await pending?.value
                     pending = nil
                     // Budget spent. If the input ends right here the run is done, not paused: look ahead.
@@ -88,16 +102,37 @@ public final class Pipeline: @unchecked Sendable {
                     break
                 }
             }
+            while !embedding.isEmpty { try await commitOldest() }
             try await pending?.value
         } catch {
             channel.cancel()
+            var cause = error
+            var unfinished: [PreparedChunk] = []
+            if let stopped = error as? PartialEmbedding {
+                cause = stopped.underlying
+                unfinished.append(stopped.completed)
+                embedding.removeFirst()
+            }
+            for task in embedding { task.cancel() }
+            for task in embedding {
+                switch await task.result {
+                case .success(let prepared): unfinished.append(prepared)
+                case .failure(let stopped as PartialEmbedding): unfinished.append(stopped.completed)
+                case .failure: break
+                }
+            }
             // Let a commit under way finish: what it committed is saved with the failure.
             _ = try? await pending?.value
+            // What was embedded past the last committed chunk is paid for: write it without moving the checkpoint,
+            // and a resume finds it as this run's (keysWritten) instead of paying again.
+            var saved = 0
+            for chunk in unfinished { saved += (try? await writeUncheckpointed(chunk, state: state)) ?? 0 }
+            if saved > 0 { logger.notice("kept \(saved) texts embedded past the checkpoint; resuming will not pay for them again") }
             state.run.state = .failed
-            state.run.error = String(describing: error)
+            state.run.error = String(describing: cause)
             // Best effort: if even this fails, the last saved checkpoint stands, and is consistent.
             try? await persist(state)
-            throw RunStopped(run: state.run, underlying: error)
+            throw RunStopped(run: state.run, underlying: cause)
         }
         if state.run.state != .paused {
             state.run.state = .done
