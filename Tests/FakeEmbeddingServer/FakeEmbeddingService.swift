@@ -69,6 +69,7 @@ struct FakeEmbeddingService: Sendable {
         let isOpenAI = format is OpenAIFormat
         let inFlight = state.enter()
         defer { state.leave() }
+        record.inFlight = inFlight
         let delay = faults.latencyMs + state.draw(upTo: faults.jitterMs)
         if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000) }
         faults = state.faults

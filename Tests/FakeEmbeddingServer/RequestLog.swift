@@ -15,6 +15,9 @@ public struct RequestLog: Sendable {
     /// Requests answered with 200 but whose body was spoiled on purpose.
     public var corrupted: Int { records.filter { $0.status == 200 && $0.fault != nil }.count }
 
+    /// The most embedding requests the server was serving at once.
+    public var peakConcurrency: Int { records.map(\.inFlight).max() ?? 0 }
+
     /// The most requests and the most tokens found in any window of `seconds` (sliding, anchored at each arrival),
     /// counting only the records `include` keeps (by default every embedding request, whatever its answer).
     /// Compare with a limit: `peak(window: 60) { $0.status == 200 }.requests <= rpm`.

@@ -19,6 +19,8 @@ public struct RequestRecord: Sendable, Codable {
     public var fault: String?
     /// How the API key compared.
     public var authorization: Authorization
+    /// Embedding requests being served when this one started, itself included (0 for requests refused before).
+    public var inFlight: Int = 0
 
     /// Whether this was an embedding request (not `/info`, `/health` or an unknown path), the only kind limits
     /// count.

@@ -177,6 +177,30 @@ final class HTTPProviderRunTests: XCTestCase {
         XCTAssertTrue(unset.stderr.contains("SEEDER_TEST_API_KEY"), unset.stderr)
     }
 
+    func testFlagsSetTheServerItsKeyAndThePriceWithoutTouchingTheJobFile() async throws {
+        let secret = "sk-flag-\(UUID().uuidString)"
+        let server = try await startServer { $0.faults.expectedAPIKey = secret }
+        let dir = try makeTemporaryDirectory(self)
+        // The file points at a port nothing listens on; the flags put the run on the fake server.
+        let path = try job(at: dir, kind: "openai", baseURL: "http://127.0.0.1:9")
+        let keyFile = dir + "/key"
+        try (secret + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let summary = dir + "/summary.json"
+        let result = try SeederBinary.locate().run(["run", path, "--base-url", server.baseURL, "--api-key-file", keyFile,
+                                                   "--concurrency", "2", "--price", "0.02", "--summary-json", summary])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stdout.contains(secret) || result.stderr.contains(secret))
+        XCTAssertEqual(try assertShardsHoldTheServersVectors(dir).count, 177)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summary))) as? [String: Any]
+        let tokens = try XCTUnwrap((json?["counters"] as? [String: Any])?["tokensSent"] as? Int)
+        XCTAssertEqual(try XCTUnwrap(json?["cost"] as? Double), Double(tokens) * 0.02 / 1_000_000, accuracy: 1e-12)
+        XCTAssertLessThanOrEqual(server.log.peakConcurrency, 2)
+
+        let bad = try SeederBinary.locate().run(["run", path, "--base-url", "localhost:11434"])
+        XCTAssertEqual(bad.status, SeederExitCode.configuration.rawValue, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--base-url"), bad.stderr)
+    }
+
     func testAProviderThatStaysDownStopsTheRunAtItsCheckpointAndAResumeFinishesIt() async throws {
         let server = try await startServer { $0.faults.latencyMs = 20 }
         let dir = try makeTemporaryDirectory(self)

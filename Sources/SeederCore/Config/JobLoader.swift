@@ -173,9 +173,7 @@ public enum JobLoader {
     private static func providerSettings(_ p: ConfigTable, file: String) throws -> JobConfig.ProviderSettings {
         var s = JobConfig.ProviderSettings(kind: try p.string("kind"), threads: try p.int("threads", range: 1...1_024))
         s.baseURL = try p.string("base_url")
-        if let url = s.baseURL, URLComponents(string: url)?.host == nil || !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw ConfigurationError(file: file, position: "provider.base_url", message: "base_url must be an http:// or https:// URL", hint: "e.g. http://localhost:11434")
-        }
+        if let url = s.baseURL { try checkBaseURL(url, file: file, position: "provider.base_url") }
         s.serverModel = try p.string("server_model")
         s.apiKeyEnv = try p.string("api_key_env")
         s.apiKeyFile = try p.string("api_key_file")
@@ -186,17 +184,31 @@ public enum JobLoader {
         s.tpm = try p.int("tpm", range: 1...10_000_000_000)
         s.giveUpAfterSeconds = try p.positive("give_up_after_seconds")
         s.pricePerMillionTokens = try p.double("price_per_million_tokens")
-        if let price = s.pricePerMillionTokens, price < 0 || !price.isFinite {
-            throw ConfigurationError(file: file, position: "provider.price_per_million_tokens", message: "a price can't be negative", hint: nil)
-        }
+        if let price = s.pricePerMillionTokens { try checkPrice(price, file: file, position: "provider.price_per_million_tokens") }
         s.encodingFormat = try p.string("encoding_format")
-        if let format = s.encodingFormat, !["float", "base64"].contains(format) {
-            throw ConfigurationError(file: file, position: "provider.encoding_format", message: "encoding_format must be float or base64, not '\(format)'", hint: nil)
-        }
+        if let format = s.encodingFormat { try checkEncodingFormat(format, file: file, position: "provider.encoding_format") }
         s.truncate = try p.bool("truncate")
         s.numCtx = try p.int("num_ctx", range: 1...10_000_000)
         s.keepAlive = try p.string("keep_alive")
         return s
+    }
+
+    static func checkBaseURL(_ url: String, file: String, position: String) throws {
+        if URLComponents(string: url)?.host == nil || !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigurationError(file: file, position: position, message: "the base URL must be an http:// or https:// URL, not '\(url)'", hint: "e.g. http://localhost:11434")
+        }
+    }
+
+    static func checkPrice(_ price: Double, file: String, position: String) throws {
+        if price < 0 || !price.isFinite {
+            throw ConfigurationError(file: file, position: position, message: "a price can't be negative", hint: "dollars per million tokens, e.g. 0.02")
+        }
+    }
+
+    static func checkEncodingFormat(_ format: String, file: String, position: String) throws {
+        if !["float", "base64"].contains(format) {
+            throw ConfigurationError(file: file, position: position, message: "the encoding format must be float or base64, not '\(format)'", hint: nil)
+        }
     }
 
     private static func shardLocations(_ store: ConfigTable, file: String) throws -> [ShardLocation] {
