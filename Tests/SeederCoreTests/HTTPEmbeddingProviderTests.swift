@@ -10,10 +10,12 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
     }
 
     private func provider(_ transport: ScriptedTransport, kind: EmbeddingServerKind = .openai, clock: FakeClock = FakeClock(),
+                          pacing: PacingClock? = nil, requestsPerMinute: Int? = nil, concurrency: Int = 4,
                           giveUpAfter: Duration = .seconds(300), apiKey: String? = "sk-secret") -> HTTPEmbeddingProvider {
         let settings = HTTPProviderSettings(kind: kind, baseURL: "http://user:pw@localhost:9999/base?x=1", apiKey: apiKey.map(APIKey.init),
-                                            serverModel: "m", giveUpAfter: giveUpAfter)
-        return HTTPEmbeddingProvider(storedModel: model, settings: settings, transport: transport, clock: clock.pacing, seed: 1)
+                                            serverModel: "m", concurrency: concurrency, requestsPerMinute: requestsPerMinute,
+                                            giveUpAfter: giveUpAfter)
+        return HTTPEmbeddingProvider(storedModel: model, settings: settings, transport: transport, clock: pacing ?? clock.pacing, seed: 1)
     }
 
     /// An OpenAI answer embedding each text as [length, 1].
@@ -48,6 +50,34 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         XCTAssertEqual(matrix.values, [1, 1, 2, 1, 4, 1, 5, 1])
         XCTAssertEqual(matrix.inputIndices(batchSize: 5), [0, 1, 3, 4])
         XCTAssertEqual(matrix.tokensUsed, 4)
+    }
+
+    func testA429HoldsEveryConcurrentRequestUntilTheServersTime() async throws {
+        // 60 rpm books the four requests at 0, 1, 2 and 3 s; the first gets a 429 saying come back in 2 s.
+        let clock = VirtualClock(participants: 4)
+        let sentAt = LockedList<Double>()
+        let transport = ScriptedTransport { request, call in
+            sentAt.append(clock.now)
+            if call == 0 { return WireResponse(status: 429, headers: ["retry-after": "2"], body: Data(#"{"error":{"message":"slow down"}}"#.utf8)) }
+            return Self.openAIAnswer(request)
+        }
+        let provider = provider(transport, pacing: clock.pacing, requestsPerMinute: 60, concurrency: 4)
+        let batches = ["a", "bb", "ccc", "dddd"].map { inputs([$0]) }
+        let matrices = try await withThrowingTaskGroup(of: EmbeddingMatrix.self) { group in
+            for batch in batches {
+                group.addTask {
+                    defer { clock.finished() }
+                    return try await provider.embed(batch)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(matrices.count, 4)
+        XCTAssertTrue(matrices.allSatisfy { $0.rows == 1 && $0.failed.isEmpty })
+        let times = sentAt.items
+        XCTAssertEqual(times.count, 5)
+        XCTAssertEqual(times.first, 0)
+        XCTAssertTrue(times.dropFirst().allSatisfy { $0 >= 2 }, "nothing goes during the 429's pause: \(times)")
     }
 
     func testRetriesServerErrorsHonouringRetryAfter() async throws {
@@ -123,6 +153,66 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         XCTAssertEqual(matrix.tokensUsed, 4)
         XCTAssertNil(ollama.requests.first?.headers["authorization"])
     }
+}
+
+/// A clock for concurrent tasks: time stands still while any of them runs; when all are asleep it jumps to the
+/// earliest wake-up and wakes that one. `participants` tasks use it; each calls `finished()` when done.
+final class VirtualClock: @unchecked Sendable {
+    private struct Sleeper {
+        var deadline: Double
+        var order: Int
+        var wake: CheckedContinuation<Void, Never>
+    }
+    private let lock = NSLock()
+    private var time = 0.0
+    private var running: Int
+    private var booked = 0
+    private var sleepers: [Sleeper] = []
+
+    init(participants: Int) { running = participants }
+
+    var now: Double { lock.withLock { time } }
+
+    var pacing: PacingClock {
+        PacingClock(now: { self.now }, date: { Date(timeIntervalSince1970: 1_700_000_000 + self.now) },
+                    sleep: { await self.sleep($0) })
+    }
+
+    func sleep(_ seconds: Double) async {
+        await withCheckedContinuation { (wake: CheckedContinuation<Void, Never>) in
+            lock.withLock {
+                sleepers.append(Sleeper(deadline: time + max(seconds, 0), order: booked, wake: wake))
+                booked += 1
+                running -= 1
+                wakeNextIfAllAsleep()
+            }
+        }
+    }
+
+    func finished() {
+        lock.withLock {
+            running -= 1
+            wakeNextIfAllAsleep()
+        }
+    }
+
+    private func wakeNextIfAllAsleep() {
+        guard running == 0, let next = sleepers.indices.min(by: {
+            (sleepers[$0].deadline, sleepers[$0].order) < (sleepers[$1].deadline, sleepers[$1].order)
+        }) else { return }
+        let sleeper = sleepers.remove(at: next)
+        time = max(time, sleeper.deadline)
+        running += 1
+        sleeper.wake.resume()
+    }
+}
+
+/// A list appended to from concurrent tasks.
+final class LockedList<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var elements: [Element] = []
+    func append(_ element: Element) { lock.withLock { elements.append(element) } }
+    var items: [Element] { lock.withLock { elements } }
 }
 
 /// A transport answering from a closure, given the request and the call's number; it records what it was sent.

@@ -3,7 +3,8 @@ import Foundation
 /// Embeds through an HTTP server: OpenAI-compatible, Ollama or TEI (``EmbeddingServerKind``).
 ///
 /// `embed` sends one batch and handles everything a server does to it: paces to RPM/TPM (shared by concurrent
-/// calls), retries 408/409/429/5xx and lost connections with backoff, honours `Retry-After`, splits a batch
+/// calls), retries 408/409/429/5xx and lost connections with backoff, honours `Retry-After` (a 429 holds every
+/// concurrent request until then), splits a batch
 /// the server refuses as too large, and validates what comes back. An input the server refuses even alone is
 /// returned in ``EmbeddingMatrix/failed`` with the server's message while the rest of the batch succeeds. When
 /// the server stays unreachable or failing longer than ``HTTPProviderSettings/giveUpAfter``, `embed` throws a
@@ -195,6 +196,9 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                         throw unreachable(outcome, after: failingFor)
                     }
                 }
+                // A 429 means the server's budget is spent for everyone: hold the other requests too, until the
+                // server's reset (or for this backoff when it names none), instead of each earning its own 429.
+                if case .status(429, _, _) = outcome { pacer.pause(for: delay.inSeconds) }
                 try await clock.sleep(delay.inSeconds)
                 attempt += 1
             }
