@@ -18,6 +18,10 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         return HTTPEmbeddingProvider(storedModel: model, settings: settings, transport: transport, clock: pacing ?? clock.pacing, seed: 1)
     }
 
+    private static func badRequest(_ message: String) -> WireResponse {
+        WireResponse(status: 400, body: Data(#"{"error":{"message":"\#(message)","type":"invalid_request_error"}}"#.utf8))
+    }
+
     /// An OpenAI answer embedding each text as [length, 1].
     static func openAIAnswer(_ request: WireRequest) -> WireResponse {
         let texts = ((try? JSONSerialization.jsonObject(with: request.body) as? [String: Any])?["input"] as? [String]) ?? []
@@ -50,6 +54,66 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         XCTAssertEqual(matrix.values, [1, 1, 2, 1, 4, 1, 5, 1])
         XCTAssertEqual(matrix.inputIndices(batchSize: 5), [0, 1, 3, 4])
         XCTAssertEqual(matrix.tokensUsed, 4)
+    }
+
+    func testAPlain400SplitsTheBatchAndRefusesOnlyTheBadInput() async throws {
+        // OpenAI answers 400 for a whole batch when one input is empty; only that input may end up refused.
+        let transport = ScriptedTransport { request, _ in
+            String(decoding: request.body, as: UTF8.self).contains(#""""#) ? Self.badRequest("'$.input' is invalid") : Self.openAIAnswer(request)
+        }
+        let provider = provider(transport)
+        let matrix = try await provider.embed(inputs(["a", "bb", "", "dddd"]))
+        XCTAssertEqual(matrix.failed.keys.sorted(), [2])
+        XCTAssertTrue(matrix.failed[2]?.contains("HTTP 400: '$.input' is invalid") == true, "\(matrix.failed)")
+        XCTAssertEqual(matrix.values, [1, 1, 2, 1, 4, 1])
+        // The bad input first in a new provider's first batch: judged after the batch, which succeeded otherwise.
+        let first = try await self.provider(transport).embed(inputs(["", "bb", "ccc"]))
+        XCTAssertEqual(first.failed.keys.sorted(), [0])
+        XCTAssertEqual(first.values, [2, 1, 3, 1])
+    }
+
+    func testPlain400sForEveryInputStopTheRunAsAConfigurationProblem() async throws {
+        let transport = ScriptedTransport { _, _ in Self.badRequest("This model does not support specifying dimensions.") }
+        do {
+            _ = try await provider(transport).embed(inputs(["a", "bb", "ccc"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertEqual(error.kind, .failed)
+            XCTAssertTrue(error.message.contains("does not support specifying dimensions"), error.message)
+            XCTAssertTrue(error.message.contains("before any request succeeded"), error.message)
+            XCTAssertTrue(error.hint?.contains("server_model ('m')") == true, "\(error)")
+        }
+        for code in [401, 403, 404] {
+            let refusing = ScriptedTransport { _, _ in WireResponse(status: code, body: Data(#"{"error":{"message":"no"}}"#.utf8)) }
+            do {
+                _ = try await provider(refusing).embed(inputs(["a", "bb"]))
+                XCTFail("\(code) must throw")
+            } catch let error as ProviderError {
+                XCTAssertTrue(error.message.contains("HTTP \(code)"), error.message)
+                XCTAssertEqual(refusing.requests.count, 1, "\(code) fails at once, without splitting")
+            }
+        }
+    }
+
+    func testTooManyRefusalsInARowStopTheRun() async throws {
+        let transport = ScriptedTransport { request, _ in
+            String(decoding: request.body, as: UTF8.self).contains("bad") ? Self.badRequest("invalid input") : Self.openAIAnswer(request)
+        }
+        let provider = provider(transport)
+        _ = try await provider.embed(inputs(["ok"]))
+        let bad = (0..<RefusalGuard.standardLimit).map { "bad\($0)" }
+        let refused = try await provider.embed(inputs(bad))
+        XCTAssertEqual(refused.failed.count, RefusalGuard.standardLimit, "up to the limit, refusals are the inputs' fault")
+        do {
+            _ = try await provider.embed(inputs(["bad again"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertTrue(error.message.contains("refused 17 inputs in a row"), error.message)
+            XCTAssertTrue(error.message.contains("invalid input"), error.message)
+        }
+        _ = try await provider.embed(inputs(["ok"]))
+        let again = try await provider.embed(inputs(bad))
+        XCTAssertEqual(again.failed.count, RefusalGuard.standardLimit, "a success starts the count again")
     }
 
     func testA429HoldsEveryConcurrentRequestUntilTheServersTime() async throws {

@@ -18,7 +18,8 @@ final class HTTPRetryPacingTests: XCTestCase {
 
     func testWhichStatusesRetrySplitOrFail() {
         for code in [408, 409, 424, 429, 500, 502, 503, 504] { XCTAssertTrue(isRetry(decide(status(code))), "\(code)") }
-        for code in [400, 401, 403, 404, 405] {
+        XCTAssertEqual(decide(status(400, [:], "'$.input' is invalid")), .refused(reason: "HTTP 400: '$.input' is invalid"))
+        for code in [401, 403, 404, 405] {
             guard case .fail = decide(status(code)) else { return XCTFail("\(code) must not be retried") }
         }
         for code in [413, 422] {
