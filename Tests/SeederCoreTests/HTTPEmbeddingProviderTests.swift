@@ -144,6 +144,18 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         XCTAssertTrue(times.dropFirst().allSatisfy { $0 >= 2 }, "nothing goes during the 429's pause: \(times)")
     }
 
+    func testTEIMaxInputLengthCapsTheTokenEstimates() async throws {
+        let tei = ScriptedTransport { _, _ in
+            WireResponse(status: 200, body: Data(#"{"model_id":"m","max_client_batch_size":16,"max_batch_tokens":8192,"max_input_length":128}"#.utf8))
+        }
+        let provider = try await provider(tei, kind: .tei).readingServerInfo()
+        XCTAssertEqual(provider.batchLimits, BatchLimits(maxItems: 16, maxTokens: 8192, maxInputTokens: 128))
+        let batcher = Batcher(maxItems: 16, maxTokens: 8192, maxInputTokens: provider.batchLimits.maxInputTokens)
+        XCTAssertEqual(batcher.estimateTokens(utf8Count: 3000, maxInputTokens: 512), 128, "the server's cap is below the model's")
+        XCTAssertEqual(batcher.estimateTokens(utf8Count: 30, maxInputTokens: 512), 12, "short inputs keep their estimate")
+        XCTAssertEqual(batcher.estimateTokens(utf8Count: 3000, maxInputTokens: 64), 64, "the model's cap is below the server's")
+    }
+
     func testRetriesServerErrorsHonouringRetryAfter() async throws {
         let clock = FakeClock()
         let transport = ScriptedTransport { request, call in
@@ -210,7 +222,7 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
             return WireResponse(status: 200, body: Data(#"{"model_id":"BAAI/bge-small-en-v1.5","max_client_batch_size":16,"max_batch_tokens":8192,"max_input_length":512}"#.utf8))
         }
         let info = try await provider(tei, kind: .tei).teiInfo()
-        XCTAssertEqual(info.batchLimits, BatchLimits(maxItems: 16, maxTokens: 8192))
+        XCTAssertEqual(info.batchLimits, BatchLimits(maxItems: 16, maxTokens: 8192, maxInputTokens: 512))
         let ollama = ScriptedTransport { _, _ in WireResponse(status: 200, body: Data(#"{"embeddings":[[0.5,0.5]],"prompt_eval_count":4}"#.utf8)) }
         let matrix = try await provider(ollama, kind: .ollama, apiKey: nil).embed(inputs(["x"]))
         XCTAssertEqual(matrix.values, [0.5, 0.5])

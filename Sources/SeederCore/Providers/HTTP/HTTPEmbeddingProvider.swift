@@ -18,7 +18,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     /// Components per vector the server returns: the stored size, or the model's native size when seeder shortens
     /// the vectors itself (``MatryoshkaTruncation``).
     public let serverDimensions: Int
-    /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits come from it.
+    /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits and the token
+    /// estimates' cap (`max_input_length`) come from it.
     public let serverInfo: TEIInfo?
     /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
     public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
@@ -51,7 +52,10 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         format = settings.wireFormat
         pacer = RatePacer(requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, clock: clock)
         random = LockedRandom(seed: seed)
-        batchLimits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
+        var limits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
+        // TEI cuts (or refuses) inputs past max_input_length whatever the batch limits say.
+        if limits.maxInputTokens == nil { limits.maxInputTokens = serverInfo?.maxInputLength }
+        batchLimits = limits
     }
 
     /// This provider over the same connections, with TEI's `/info` read: batch limits `max_client_batch_size` and
