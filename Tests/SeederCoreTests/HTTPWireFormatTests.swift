@@ -99,7 +99,7 @@ final class HTTPWireFormatTests: XCTestCase {
         let body = Data(#"{"model_id":"BAAI/bge-small-en-v1.5","model_sha":"5c38ec7c","model_dtype":"float32","model_type":{"embedding":{"pooling":"cls"}},"max_concurrent_requests":512,"max_input_length":512,"max_batch_tokens":16384,"max_batch_requests":null,"max_client_batch_size":32,"auto_truncate":false,"tokenization_workers":4,"version":"1.5.0","sha":null,"docker_label":null}"#.utf8)
         let info = try TEIInfo.decode(body)
         XCTAssertEqual(info, TEIInfo(modelID: "BAAI/bge-small-en-v1.5", modelSHA: "5c38ec7c", maxClientBatchSize: 32, maxBatchTokens: 16384, maxInputLength: 512))
-        XCTAssertEqual(info.batchLimits, BatchLimits(maxItems: 32, maxTokens: 16384))
+        XCTAssertEqual(info.batchLimits, BatchLimits(maxItems: 32, maxTokens: 16384, maxInputTokens: 512))
         XCTAssertThrowsError(try TEIInfo.decode(Data(#"{"model_id":"x"}"#.utf8))) { XCTAssertTrue("\($0)".contains("is missing")) }
     }
 

@@ -147,6 +147,19 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(Set(failures.map(\.detail)), ["input too long for the model"])
     }
 
+    func testTheProvidersInputCapLimitsTheTokenEstimates() throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        let long = String(repeating: "a", count: 3000)
+        let plain = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
+                                 provider: CountingProvider(), shards: try openShards(job))
+        XCTAssertEqual(plain.estimatedTokens(long), 256, "the model's maximum input")
+        let capped = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
+                                  provider: CountingProvider(limits: BatchLimits(maxInputTokens: 100)), shards: try openShards(job))
+        XCTAssertEqual(capped.estimatedTokens(long), 100, "the server's (TEI's max_input_length) when lower")
+        XCTAssertEqual(capped.estimatedTokens("short text"), 6)
+    }
+
     func testTokensNotSentBecauseOfDedupAreCountedAndPricedWithTheJobsPrice() async throws {
         let dir = try temporaryDirectory(self)
         var job = makeJob(dir: dir)

@@ -37,7 +37,7 @@ public final class Pipeline: @unchecked Sendable {
         let limits = provider.batchLimits
         self.batcher = Batcher(maxItems: min(job.batch.maxItems, limits.maxItems ?? .max),
                                maxTokens: min(job.batch.maxTokens, limits.maxTokens ?? .max),
-                               bytesPerToken: job.batch.bytesPerToken)
+                               bytesPerToken: job.batch.bytesPerToken, maxInputTokens: limits.maxInputTokens)
         self.templates = try job.source.texts.map { try TextTemplate($0) }
         self.logger = logger
     }

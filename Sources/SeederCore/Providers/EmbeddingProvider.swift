@@ -73,10 +73,14 @@ extension EmbeddingProvider {
 public struct BatchLimits: Sendable, Equatable {
     public var maxItems: Int?
     public var maxTokens: Int?
+    /// The longest input the server takes, in tokens (TEI's `max_input_length`), when it is known to be shorter
+    /// than the model's: it cuts longer ones there (or refuses them), so token estimates are capped at it.
+    public var maxInputTokens: Int?
 
-    public init(maxItems: Int? = nil, maxTokens: Int? = nil) {
+    public init(maxItems: Int? = nil, maxTokens: Int? = nil, maxInputTokens: Int? = nil) {
         self.maxItems = maxItems
         self.maxTokens = maxTokens
+        self.maxInputTokens = maxInputTokens
     }
 
     public static let none = BatchLimits()

@@ -3,11 +3,13 @@ import Foundation
 /// Embeds through an HTTP server: OpenAI-compatible, Ollama or TEI (``EmbeddingServerKind``).
 ///
 /// `embed` sends one batch and handles everything a server does to it: paces to RPM/TPM (shared by concurrent
-/// calls), retries 408/409/429/5xx and lost connections with backoff, honours `Retry-After`, splits a batch
-/// the server refuses as too large, and validates what comes back. An input the server refuses even alone is
-/// returned in ``EmbeddingMatrix/failed`` with the server's message while the rest of the batch succeeds. When
-/// the server stays unreachable or failing longer than ``HTTPProviderSettings/giveUpAfter``, `embed` throws a
-/// ``ProviderError`` of kind `unavailable`, so the run stops at its checkpoint. Safe to call concurrently.
+/// calls), retries 408/409/429/5xx and lost connections with backoff, honours `Retry-After` (a 429 holds every
+/// concurrent request until then), splits a batch the server refuses (too large, or a plain 400), and validates
+/// what comes back. An input the server refuses even alone is returned in ``EmbeddingMatrix/failed`` with the
+/// server's message while the rest of the batch succeeds, unless plain 400s look like a configuration problem
+/// (``RefusalGuard``), which throws. When the server stays unreachable or failing longer than
+/// ``HTTPProviderSettings/giveUpAfter``, `embed` throws a ``ProviderError`` of kind `unavailable`, so the run
+/// stops at its checkpoint. Safe to call concurrently.
 public final class HTTPEmbeddingProvider: EmbeddingProvider {
     public var kind: String { settings.kind.rawValue }
     public let storedModel: StoredModel
@@ -16,7 +18,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     /// Components per vector the server returns: the stored size, or the model's native size when seeder shortens
     /// the vectors itself (``MatryoshkaTruncation``).
     public let serverDimensions: Int
-    /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits come from it.
+    /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits and the token
+    /// estimates' cap (`max_input_length`) come from it.
     public let serverInfo: TEIInfo?
     /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
     public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
@@ -25,6 +28,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     private let format: EmbeddingWireFormat
     private let pacer: RatePacer
     private let outage = OutageTracker()
+    private let refusals = RefusalGuard()
     private let clock: PacingClock
     private let random: LockedRandom
 
@@ -48,7 +52,10 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         format = settings.wireFormat
         pacer = RatePacer(requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, clock: clock)
         random = LockedRandom(seed: seed)
-        batchLimits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
+        var limits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
+        // TEI cuts (or refuses) inputs past max_input_length whatever the batch limits say.
+        if limits.maxInputTokens == nil { limits.maxInputTokens = serverInfo?.maxInputLength }
+        batchLimits = limits
     }
 
     /// This provider over the same connections, with TEI's `/info` read: batch limits `max_client_batch_size` and
@@ -101,6 +108,11 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     public func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix {
         var result = Accumulator()
         if !batch.isEmpty { try await embedPart(batch[...], into: &result) }
+        // Judged after the whole batch, so a bad input first in the very first batch doesn't stop the run when
+        // the rest of the batch goes through.
+        if let reason = result.refusedReason, !refusals.hasSucceeded {
+            throw misconfigured("refused the input alone before any request succeeded (\(reason))")
+        }
         return EmbeddingMatrix(rows: batch.count - result.failed.count, dimensions: storedModel.dimensions,
                                values: result.values, tokensUsed: result.tokensUsed, failed: result.failed)
     }
@@ -129,21 +141,33 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         var values: [Float] = []
         var failed: [Int: String] = [:]
         var tokensUsed: Int?
+        /// The last plain 400 for an input alone.
+        var refusedReason: String?
     }
 
     private enum PartOutcome {
         case embedded(values: [Float], tokens: Int?)
         case tooLarge(String)
+        case refused(String)
     }
 
-    /// Embeds `part` (indices are batch positions), halving it while the server says it is too large.
+    /// Embeds `part` (indices are batch positions), halving it while the server says it is too large or refuses
+    /// its content.
     private func embedPart(_ part: ArraySlice<EmbeddingInput>, into result: inout Accumulator) async throws {
-        switch try await send(part) {
+        let outcome = try await send(part)
+        switch outcome {
         case .embedded(let values, let tokens):
             result.values.append(contentsOf: values)
             if let tokens { result.tokensUsed = (result.tokensUsed ?? 0) + tokens }
-        case .tooLarge(let reason):
+        case .tooLarge(let reason), .refused(let reason):
             guard part.count > 1 else {
+                if case .refused = outcome {
+                    let inARow = refusals.refused()
+                    if inARow > refusals.limit {
+                        throw misconfigured("refused \(inARow) inputs in a row, each alone, with no success in between (last: \(reason))")
+                    }
+                    result.refusedReason = reason
+                }
                 result.failed[part.startIndex] = reason
                 return
             }
@@ -169,6 +193,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                     switch check(response.body, count: part.count) {
                     case .success(let (values, used)):
                         outage.succeeded()
+                        refusals.succeeded()
                         return .embedded(values: values, tokens: used)
                     case .failure(let problem):
                         badResponses += 1
@@ -186,6 +211,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
             switch decision {
             case .split(let reason):
                 return .tooLarge(reason)
+            case .refused(let reason):
+                return .refused(reason)
             case .fail(let reason):
                 throw failure(reason, status: { if case .status(let s, _, _) = outcome { s } else { nil } }())
             case .retry(let delay):
@@ -195,6 +222,9 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                         throw unreachable(outcome, after: failingFor)
                     }
                 }
+                // A 429 means the server's budget is spent for everyone: hold the other requests too, until the
+                // server's reset (or for this backoff when it names none), instead of each earning its own 429.
+                if case .status(429, _, _) = outcome { pacer.pause(for: delay.inSeconds) }
                 try await clock.sleep(delay.inSeconds)
                 attempt += 1
             }
@@ -234,6 +264,13 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         default: nil
         }
         return ProviderError(provider: kind, message: "\(settings.displayURL)\(format.path): \(reason)", hint: hint)
+    }
+
+    /// Plain 400s that look like the configuration's fault rather than the inputs'.
+    private func misconfigured(_ what: String) -> ProviderError {
+        ProviderError(provider: kind, message: "\(settings.displayURL)\(format.path) \(what)",
+                      hint: "a 400 for every input usually means a configuration problem: check provider.server_model "
+                          + "('\(settings.serverModel)') and the other [provider] settings (dimensions, encoding_format, truncate)")
     }
 
     private func unreachable(_ outcome: RequestOutcome, after seconds: Double?) -> ProviderError {

@@ -13,8 +13,21 @@ public final class RatePacer: @unchecked Sendable {
 
     /// Waits until a request of `tokens` tokens fits the budget.
     public func acquire(tokens: Int) async throws {
-        let wait = lock.withLock { budget.reserve(tokens: tokens, now: clock.now()) }
-        if wait > 0 { try await clock.sleep(wait) }
+        var wait = lock.withLock { budget.reserve(tokens: tokens, now: clock.now()) }
+        while wait > 0 {
+            try await clock.sleep(wait)
+            // A 429 may have paused everyone while this caller slept: its booking is void, so it books again after
+            // the pause. The old booking still counts, which only errs on the slow side.
+            wait = lock.withLock {
+                let now = clock.now()
+                return budget.paused(now: now) > 0 ? budget.reserve(tokens: tokens, now: now) : 0
+            }
+        }
+    }
+
+    /// Holds every caller for `seconds` (the server answered 429): requests already waiting go after it too.
+    public func pause(for seconds: Double) {
+        lock.withLock { budget.pause(for: seconds, now: clock.now()) }
     }
 
     /// Applies what a response's `x-ratelimit-remaining-*` headers say.

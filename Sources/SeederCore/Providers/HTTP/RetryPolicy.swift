@@ -17,7 +17,11 @@ public enum RetryDecision: Sendable, Equatable {
     /// The request is too big for the server (413, 422, a 400 that says so): send each half on its own; a
     /// single input fails alone. TEI answers 413 for batch size and input length, 422 for tokenizer errors.
     case split(reason: String)
-    /// Retrying won't help (401, 403, 404, other 400s, or too many bad responses).
+    /// The server refused the request's content (a plain 400, e.g. OpenAI's for an empty or invalid input):
+    /// split a batch to find the input; an input refused alone fails alone, unless every input is refused (a
+    /// configuration problem, which the provider tells apart).
+    case refused(reason: String)
+    /// Retrying won't help (401, 403, 404, other 4xx, or too many bad responses).
     case fail(reason: String)
 }
 
@@ -71,6 +75,7 @@ public struct RetryPolicy: Sendable, Equatable {
                 // The server knows when its budget refills; waiting less only earns another 429.
                 return .retry(after: min(asked, maxDelay))
             }
+            if status == 400 { return .refused(reason: "HTTP 400: \(error)") }
             return .fail(reason: "HTTP \(status): \(error)")
         }
     }

@@ -32,6 +32,8 @@ public struct TEIInfo: Sendable, Equatable, Decodable {
         try EmbeddingWireFormat.decodeJSON(TEIInfo.self, from: body, what: "a TEI /info response")
     }
 
-    /// The batcher's limits for this server.
-    public var batchLimits: BatchLimits { BatchLimits(maxItems: maxClientBatchSize, maxTokens: maxBatchTokens) }
+    /// The batcher's limits for this server; its token estimates are capped at `max_input_length`.
+    public var batchLimits: BatchLimits {
+        BatchLimits(maxItems: maxClientBatchSize, maxTokens: maxBatchTokens, maxInputTokens: maxInputLength)
+    }
 }
