@@ -43,11 +43,12 @@ struct StatusCommand: ParsableCommand {
 }
 
 enum StatusJSON {
-    /// - Parameter prices: each job's configured price per million tokens, for the cost figures.
+    /// - Parameter prices: each job's configured price per million tokens, for runs that don't carry their own.
     static func render(_ runs: [RunRecord], prices: [String: Double] = [:]) throws -> String {
         let items: [[String: Any]] = runs.map { r in
             let c = r.counters
-            let price = prices[r.job]
+            // The price the run was given; runs saved before prices were kept use the job file's.
+            let price = r.pricePerMillionTokens ?? prices[r.job]
             return [
                 "run_id": r.id, "job": r.job, "model_alias": r.modelAlias, "model": r.stored.model,
                 "model_version": r.stored.version, "dimensions": r.stored.dimensions, "tenant": r.tenant,

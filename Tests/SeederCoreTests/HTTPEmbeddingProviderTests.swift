@@ -190,18 +190,49 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         }
     }
 
-    func testGivesUpWhenNothingListens() async throws {
+    func testSaysAtOnceThatNothingListensWhenTheServerNeverAnswered() async throws {
         let clock = FakeClock()
         let transport = ScriptedTransport { _, _ in throw TransportError(.refused, detail: "connection refused") }
         do {
-            _ = try await provider(transport, kind: .ollama, clock: clock, giveUpAfter: .seconds(30)).embed(inputs(["a"]))
+            _ = try await provider(transport, kind: .ollama, clock: clock, giveUpAfter: .seconds(300)).embed(inputs(["a"]))
             XCTFail("must throw")
         } catch let error as ProviderError {
             XCTAssertEqual(error.kind, .unavailable)
             XCTAssertTrue(error.hint?.contains("ollama serve") == true, "\(error)")
             XCTAssertTrue(error.hint?.contains("localhost:9999") == true, "\(error)")
+            XCTAssertEqual(clock.elapsed, 0, "no retries: nothing has ever listened there")
+            XCTAssertEqual(transport.requests.count, 1)
+        }
+    }
+
+    func testARefusalAfterTheServerHasAnsweredIsARestartWaitedOutUntilGiveUp() async throws {
+        let clock = FakeClock()
+        let transport = ScriptedTransport { _, call in
+            if call == 0 { return WireResponse(status: 200, body: Data(#"{"embeddings":[[0.6,0.8]]}"#.utf8)) }
+            throw TransportError(.refused, detail: "connection refused")
+        }
+        let provider = provider(transport, kind: .ollama, clock: clock, giveUpAfter: .seconds(30), apiKey: nil)
+        _ = try await provider.embed(inputs(["a"]))
+        do {
+            _ = try await provider.embed(inputs(["b"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertEqual(error.kind, .unavailable)
             XCTAssertLessThanOrEqual(clock.elapsed, 30)
-            XCTAssertGreaterThan(transport.requests.count, 2)
+            XCTAssertGreaterThan(transport.requests.count, 3, "retried while the outage lasted")
+        }
+    }
+
+    func testA408ForeverCountsAsAnOutage() async throws {
+        let clock = FakeClock()
+        let transport = ScriptedTransport { _, _ in WireResponse(status: 408, body: Data()) }
+        do {
+            _ = try await provider(transport, clock: clock, giveUpAfter: .seconds(20)).embed(inputs(["a"]))
+            XCTFail("must throw")
+        } catch let error as ProviderError {
+            XCTAssertEqual(error.kind, .unavailable)
+            XCTAssertTrue(error.message.contains("HTTP 408"), error.message)
+            XCTAssertLessThanOrEqual(clock.elapsed, 20)
         }
     }
 

@@ -29,6 +29,9 @@ final class HTTPWireFormatTests: XCTestCase {
         XCTAssertEqual(body["truncate"] as? Bool, true)
         XCTAssertEqual((body["options"] as? [String: Any])?["num_ctx"] as? Int, 8192)
         XCTAssertEqual(body["keep_alive"] as? String, "5m")
+        // Ollama parses a string as a Go duration, which needs a unit: a bare number goes as seconds.
+        let forever = try json(EmbeddingWireFormat(kind: .ollama, model: "m", keepAlive: "-1").request(["t"]).body)
+        XCTAssertEqual(forever["keep_alive"] as? Int, -1)
         let tei = try EmbeddingWireFormat(kind: .tei, model: "", truncate: false, normalize: true).request(["u", "v"])
         XCTAssertEqual(tei.path, "/embed")
         let teiBody = try json(tei.body)

@@ -177,6 +177,10 @@ public enum JobLoader {
         s.serverModel = try p.string("server_model")
         s.apiKeyEnv = try p.string("api_key_env")
         s.apiKeyFile = try p.string("api_key_file")
+        if s.apiKeyEnv != nil && s.apiKeyFile != nil {
+            throw ConfigurationError(file: file, position: "provider.api_key_file", message: "api_key_env and api_key_file name two places for one key",
+                                     hint: "keep one of them")
+        }
         s.concurrency = try p.int("concurrency", range: 1...1_024)
         s.timeoutSeconds = try p.positive("timeout_seconds")
         s.connectTimeoutSeconds = try p.positive("connect_timeout_seconds")

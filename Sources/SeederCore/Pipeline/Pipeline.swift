@@ -66,6 +66,14 @@ public final class Pipeline: @unchecked Sendable {
         var sequence: Int64 = 0
         // The commit of the previous chunk, running while the next ones are embedded.
         var pending: Task<Void, Error>?
+        // Set when the input itself fails (data error): the chunks read before the damage still commit.
+        var sourceFailed = false
+        func nextChunk() async throws -> RecordChunk? {
+            do { return try await channel.next() } catch {
+                sourceFailed = true
+                throw error
+            }
+        }
         func commitOldest() async throws {
             try await pending?.value
             let prepared = try await embedding[0].value
@@ -73,7 +81,7 @@ public final class Pipeline: @unchecked Sendable {
             pending = Task { try await self.commit(prepared, state: state, options: options) }
         }
         do {
-            while let chunk = try await channel.next() {
+            while let chunk = try await nextChunk() {
                 if chunk.isReplay {
                     timer.time("replay") { replay(chunk) }
                     continue
@@ -113,6 +121,20 @@ public final class Pipeline: @unchecked Sendable {
                 unfinished.append(stopped.completed)
                 embedding.removeFirst()
             }
+            // A broken input leaves the chunks before the damage to commit, as an uninterrupted run would. After a
+            // provider or store failure, the chunks still embedding are cancelled.
+            var committing = sourceFailed
+            while committing && !embedding.isEmpty {
+                do {
+                    try await commitOldest()
+                } catch let stopped as PartialEmbedding {
+                    unfinished.append(stopped.completed)
+                    embedding.removeFirst()
+                    committing = false
+                } catch {
+                    committing = false
+                }
+            }
             for task in embedding { task.cancel() }
             for task in embedding {
                 switch await task.result {
@@ -121,6 +143,7 @@ public final class Pipeline: @unchecked Sendable {
                 case .failure: break
                 }
             }
+            embedding = []
             // Let a commit under way finish: what it committed is saved with the failure.
             _ = try? await pending?.value
             // What was embedded past the last committed chunk is paid for: write it without moving the checkpoint,
@@ -221,6 +244,7 @@ public final class Pipeline: @unchecked Sendable {
                 previous.error = nil
                 previous.attempts += 1
                 previous.providerModel = provider.providerModel ?? previous.providerModel
+                previous.pricePerMillionTokens = job.provider.pricePerMillionTokens
                 previous.updatedAt = Date()
                 let snapshot = previous
                 try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
@@ -232,7 +256,8 @@ public final class Pipeline: @unchecked Sendable {
                             tenant: job.store.tenant, provider: provider.kind, sourceKind: job.source.kind, input: job.source.input,
                             normalizerVersion: TextNormalizer.version, shardNames: ring.shardNames, state: .running,
                             checkpoint: .start, counters: RunCounters(), error: nil, startedAt: now, updatedAt: now,
-                            finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel)
+                            finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel,
+                            pricePerMillionTokens: job.provider.pricePerMillionTokens)
         try await control.run { try $0.insertRun(run) }
         return (run, false)
     }

@@ -71,8 +71,11 @@ extension JobOverrides {
         if let url = baseURL { try JobLoader.checkBaseURL(url, file: file, position: "--base-url") }
         if let format = encodingFormat { try JobLoader.checkEncodingFormat(format, file: file, position: "--encoding-format") }
         if let price = pricePerMillionTokens { try JobLoader.checkPrice(price, file: file, position: "--price") }
-        for (flag, value) in [("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)] {
+        for (flag, value) in [("--rpm", rpm), ("--tpm", tpm)] {
             if let value, value < 1 { throw ConfigurationError(file: file, position: flag, message: "\(flag) must be at least 1", hint: nil) }
+        }
+        if let value = concurrency, !(1...1_024).contains(value) {
+            throw ConfigurationError(file: file, position: "--concurrency", message: "--concurrency must be between 1 and 1024", hint: nil)
         }
         for (flag, value) in [("--timeout", timeoutSeconds), ("--give-up-after", giveUpAfterSeconds)] {
             if let value, !(value > 0 && value.isFinite) {

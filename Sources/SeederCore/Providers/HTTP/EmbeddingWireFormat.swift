@@ -33,7 +33,8 @@ public struct EmbeddingWireFormat: Sendable {
     public var normalize: Bool?
     /// Ollama's `options.num_ctx`.
     public var numCtx: Int?
-    /// Ollama's `keep_alive` (`5m`, `-1`).
+    /// Ollama's `keep_alive`: a duration (`10m`, `-1m`), or a number of seconds (`-1`: keep loaded), sent as a
+    /// JSON number because Ollama parses strings as Go durations, which need a unit.
     public var keepAlive: String?
 
     public init(kind: EmbeddingServerKind, model: String, encoding: EmbeddingEncoding = .float, dimensions: Int? = nil,
@@ -67,7 +68,7 @@ public struct EmbeddingWireFormat: Sendable {
             body = try encoder.encode(OpenAIRequest(model: model, input: texts, encoding_format: encoding.rawValue, dimensions: dimensions))
         case .ollama:
             body = try encoder.encode(OllamaRequest(model: model, input: texts, truncate: truncate,
-                                                    options: numCtx.map { OllamaRequest.Options(num_ctx: $0) }, keep_alive: keepAlive))
+                                                    options: numCtx.map { OllamaRequest.Options(num_ctx: $0) }, keep_alive: keepAlive.map(OllamaRequest.KeepAlive.init)))
         case .tei:
             body = try encoder.encode(TEIRequest(inputs: texts, truncate: truncate, normalize: normalize))
         }
@@ -159,7 +160,16 @@ private struct OllamaRequest: Encodable {
     var input: [String]
     var truncate: Bool
     var options: Options?
-    var keep_alive: String?
+    var keep_alive: KeepAlive?
+
+    /// `"10m"` as a string, `-1` or `300` as a number.
+    struct KeepAlive: Encodable {
+        var value: String
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            if let seconds = Int(value) { try container.encode(seconds) } else { try container.encode(value) }
+        }
+    }
 }
 
 private struct TEIRequest: Encodable {

@@ -188,6 +188,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
             let outcome: RequestOutcome
             do {
                 let response = try await transport.send(request, timeout: settings.requestTimeout)
+                outage.answered()
                 pacer.observe(response.headers)
                 if (200..<300).contains(response.status) {
                     switch check(response.body, count: part.count) {
@@ -216,6 +217,12 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
             case .fail(let reason):
                 throw failure(reason, status: { if case .status(let s, _, _) = outcome { s } else { nil } }())
             case .retry(let delay):
+                // Refused before this provider ever got an answer: nothing listens there (a wrong address, a server
+                // not started). Say so now rather than after give_up_after_seconds of retries; once the server has
+                // answered, a refusal is a restart, and is waited out like any outage.
+                if case .connectionFailed(let error) = outcome, error.kind == .refused, !refusals.hasSucceeded, !outage.hasAnswered {
+                    throw unreachable(error, after: nil)
+                }
                 if RetryPolicy.isOutage(outcome) {
                     let failingFor = outage.failed(now: clock.now())
                     if failingFor + delay.inSeconds > settings.giveUpAfter.inSeconds {

@@ -42,11 +42,18 @@ public final class RatePacer: @unchecked Sendable {
 public final class OutageTracker: @unchecked Sendable {
     private let lock = NSLock()
     private var failingSince: Double?
+    private var everAnswered = false
 
     public init() {}
 
     /// Any success ends the outage.
     public func succeeded() { lock.withLock { failingSince = nil } }
+
+    /// The server sent an HTTP response (any status): something listens at its address.
+    public func answered() { lock.withLock { everAnswered = true } }
+
+    /// Whether the server has ever sent an HTTP response.
+    public var hasAnswered: Bool { lock.withLock { everAnswered } }
 
     /// Records a failure at `now`; returns how long the provider has been failing.
     public func failed(now: Double) -> Double {

@@ -47,7 +47,8 @@ public struct RetryPolicy: Sendable, Equatable {
     public static func isOutage(_ outcome: RequestOutcome) -> Bool {
         switch outcome {
         case .connectionFailed: true
-        case .status(let status, _, _): status == 424 || status == 429 || status >= 500
+        // 408 and 409 too: a server that answers nothing else is as unavailable as one that answers 503.
+        case .status(let status, _, _): status == 408 || status == 409 || status == 424 || status == 429 || status >= 500
         case .badResponse: false
         }
     }
