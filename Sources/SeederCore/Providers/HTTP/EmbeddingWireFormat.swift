@@ -14,6 +14,7 @@ public struct WireEmbeddings: Sendable, Equatable {
 }
 
 /// How OpenAI-compatible servers send vectors: JSON numbers, or base64 of little-endian float32 (a third the size).
+/// Whichever was asked for, ``EmbeddingWireFormat/decode(_:)`` reads either, since some servers ignore the request.
 public enum EmbeddingEncoding: String, Sendable {
     case float, base64
 }
@@ -36,7 +37,7 @@ public struct EmbeddingWireFormat: Sendable {
     /// Ollama's `keep_alive` (`5m`, `-1`).
     public var keepAlive: String?
 
-    public init(kind: EmbeddingServerKind, model: String, encoding: EmbeddingEncoding = .float, dimensions: Int? = nil,
+    public init(kind: EmbeddingServerKind, model: String, encoding: EmbeddingEncoding = .base64, dimensions: Int? = nil,
                 truncate: Bool = true, normalize: Bool? = nil, numCtx: Int? = nil, keepAlive: String? = nil) {
         self.kind = kind
         self.model = model
