@@ -128,6 +128,41 @@ final class JSONByteReaderTests: XCTestCase {
         }
     }
 
+    func testBase64FloatsDecodesAsFoundationDoes() {
+        var generator = SplitMix64(seed: 64)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n".utf8)
+        for round in 0..<20_000 {
+            var bytes = (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if round % 2 == 0 { bytes = Array(bytes.prefix(bytes.count / 4 * 4)) }
+            var text = Array(Data(bytes).base64EncodedString().utf8)
+            // Half spoiled: a byte replaced, removed or added.
+            if round % 2 == 1, !text.isEmpty {
+                let at = Int(generator.next() % UInt64(text.count))
+                switch generator.next() % 3 {
+                case 0: text[at] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                case 1: text.remove(at: at)
+                default: text.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: at)
+                }
+            }
+            let string = String(decoding: text, as: UTF8.self)
+            let fast = text.withUnsafeBufferPointer { Base64Floats.decode($0) }
+            let reference = EmbeddingWireFormat.foundationFloats(base64: string)
+            if let fast {
+                // Whatever it accepts, Foundation accepts and reads the same; it refuses some quirks Foundation takes ("AA=A").
+                XCTAssertEqual(fast.map(\.bitPattern), reference?.map(\.bitPattern), string)
+            } else if round % 2 == 0 {
+                XCTAssertNil(reference, "valid base64 of whole floats refused: \(string)")
+            }
+        }
+        XCTAssertEqual(EmbeddingWireFormat.floats(base64: "AACAPwAAAMA="), [1, -2])
+        XCTAssertEqual(EmbeddingWireFormat.floats(base64: "AACAPwAAAMAAAAAA"), [1, -2, 0])
+        XCTAssertEqual(EmbeddingWireFormat.floats(base64: "AACAPw=="), [1])
+        XCTAssertNil(EmbeddingWireFormat.floats(base64: "AACA"), "3 bytes are not whole floats")
+        XCTAssertNil(EmbeddingWireFormat.floats(base64: "AACAPwAAAMA"), "unpadded")
+        XCTAssertEqual(EmbeddingWireFormat.floats(base64: ""), [])
+        XCTAssertNil(EmbeddingWireFormat.floats(base64: "AA=AAAAA"), "padding only at the end")
+    }
+
     // MARK: - Structure
 
     func testErrorsSayWhereAndAtWhichByte() {

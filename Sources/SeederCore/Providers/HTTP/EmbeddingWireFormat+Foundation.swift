@@ -18,7 +18,7 @@ extension EmbeddingWireFormat {
                 switch item.embedding {
                 case .floats(let values): rows.append((item.index, values))
                 case .base64(let text):
-                    guard let vector = Self.floats(base64: text) else {
+                    guard let vector = Self.foundationFloats(base64: text) else {
                         throw WireDecodingError("data[\(item.index)].embedding is not base64 of little-endian float32 values", body: body)
                     }
                     rows.append((item.index, vector))
@@ -33,6 +33,18 @@ extension EmbeddingWireFormat {
             let vectors = try Self.decodeJSON([[Float]].self, from: body, what: "a TEI /embed response (an array of arrays of numbers)")
             return WireEmbeddings(vectors: vectors, tokensUsed: nil)
         }
+    }
+
+    /// Float32 values from base64 with `Data(base64Encoded:)`, as before ``Base64Floats``: the reference for it.
+    static func foundationFloats(base64 text: String) -> [Float]? {
+        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
+        var values = [Float](repeating: 0, count: data.count / 4)
+        data.withUnsafeBytes { raw in
+            for i in values.indices {
+                values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            }
+        }
+        return values
     }
 
     static func decodeJSON<T: Decodable>(_ type: T.Type, from body: Data, what: String) throws(WireDecodingError) -> T {

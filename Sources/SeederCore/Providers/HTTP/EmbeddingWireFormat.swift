@@ -87,19 +87,8 @@ public struct EmbeddingWireFormat: Sendable {
 
     /// Float32 values from base64 of their little-endian bytes, or nil when the text isn't that.
     public static func floats(base64 text: String) -> [Float]? {
-        floats(base64: Data(text.utf8))
-    }
-
-    /// Float32 values from base64 (as UTF-8 bytes) of their little-endian bytes, or nil when the text isn't that.
-    static func floats(base64 text: Data) -> [Float]? {
-        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
-        var values = [Float](repeating: 0, count: data.count / 4)
-        data.withUnsafeBytes { raw in
-            for i in values.indices {
-                values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-            }
-        }
-        return values
+        var text = text
+        return text.withUTF8 { Base64Floats.decode($0) }
     }
 }
 

@@ -145,11 +145,11 @@ struct JSONByteReader {
         }
     }
 
-    /// A string value's bytes (UTF-8, escapes decoded), without making a String.
-    mutating func readStringBytes() throws(JSONReadError) -> Data {
+    /// A string of base64 (escapes decoded) as little-endian float32 values; nil when it isn't that.
+    mutating func readBase64Floats() throws(JSONReadError) -> [Float]? {
         switch try scanString() {
-        case .raw(let range): Data(UnsafeBufferPointer(rebasing: bytes[range]))
-        case .decoded(let utf8): Data(utf8)
+        case .raw(let range): Base64Floats.decode(UnsafeBufferPointer(rebasing: bytes[range]))
+        case .decoded(let utf8): utf8.withUnsafeBufferPointer { Base64Floats.decode($0) }
         }
     }
 

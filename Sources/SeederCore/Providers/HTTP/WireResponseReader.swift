@@ -118,7 +118,7 @@ enum WireResponseReader {
                     guard vector == nil else { throw reader.error("the key appears twice in this object") }
                     if reader.peekValue() == UInt8(ascii: "\"") {
                         let start = reader.offset
-                        guard let values = EmbeddingWireFormat.floats(base64: try reader.readStringBytes()) else {
+                        guard let values = try reader.readBase64Floats() else {
                             throw reader.error("not base64 of little-endian float32 values", at: start)
                         }
                         vector = values
