@@ -24,7 +24,7 @@ extension BenchCommand {
         @Option(name: .customLong("rate-docs"), help: "Documents in the pacing phase's dump (0 skips the phase).") var rateDocs = 30_000
         @Option(help: "provider.rpm of the pacing phase.") var rpm = 120
         @Option(help: "provider.tpm of the pacing phase.") var tpm = 400_000
-        @Option(name: .customLong("encoding-format"), help: "provider.encoding_format: float (JSON numbers) or base64 (the provider's default is float).") var encodingFormat = "base64"
+        @Option(name: .customLong("encoding-format"), help: "provider.encoding_format: float (JSON numbers) or base64 (the provider's default is base64).") var encodingFormat = "base64"
         @Option(help: "The fake-embedding-server executable (default: next to this binary).") var server: String?
         @Option(help: "Work folder (generated dumps are kept and reused).") var workDir = "/tmp/seeder-bench"
         @Option(help: "The real sample to generate inputs from.") var sample = "datasets/wikipedia/enwiki-abstract-sample.xml"

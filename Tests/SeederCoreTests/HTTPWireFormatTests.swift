@@ -19,7 +19,9 @@ final class HTTPWireFormatTests: XCTestCase {
         XCTAssertEqual(body["dimensions"] as? Int, 256)
         let plain = try json(EmbeddingWireFormat(kind: .openai, model: "m").request(["x"]).body)
         XCTAssertNil(plain["dimensions"])
-        XCTAssertEqual(plain["encoding_format"] as? String, "float")
+        XCTAssertEqual(plain["encoding_format"] as? String, "base64", "the default, as openai-python's")
+        let float = try json(EmbeddingWireFormat(kind: .openai, model: "m", encoding: .float).request(["x"]).body)
+        XCTAssertEqual(float["encoding_format"] as? String, "float")
     }
 
     func testOllamaAndTEIRequests() throws {
@@ -46,6 +48,10 @@ final class HTTPWireFormatTests: XCTestCase {
         let decoded = try EmbeddingWireFormat(kind: .openai, model: "m").decode(body)
         XCTAssertEqual(decoded.vectors, [[1, 2], [3, 4]])
         XCTAssertEqual(decoded.tokensUsed, 7)
+        // Numbers where base64 was asked for (servers that ignore encoding_format), and the other way round.
+        XCTAssertEqual(try EmbeddingWireFormat(kind: .openai, model: "m", encoding: .base64).decode(body), decoded)
+        let base64 = Data(#"{"data":[{"index":0,"embedding":"AACAPw=="}]}"#.utf8)
+        XCTAssertEqual(try EmbeddingWireFormat(kind: .openai, model: "m", encoding: .float).decode(base64).vectors, [[1]])
     }
 
     func testOpenAIBase64() throws {

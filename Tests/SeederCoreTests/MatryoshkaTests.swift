@@ -58,6 +58,7 @@ final class MatryoshkaTests: XCTestCase {
         XCTAssertEqual(openAI.settings.dimensionsParameter, 512)
         XCTAssertEqual(openAI.serverDimensions, 512)
         XCTAssertEqual(openAI.storedModel.model, "openai/text-embedding-3-small|dim=512")
+        XCTAssertEqual(openAI.settings.encoding, .base64, "without provider.encoding_format, vectors travel as base64")
 
         XCTAssertThrowsError(try providerFor(model: "text-embedding-3-small", dimensions: 512, kind: "ollama")) {
             XCTAssertTrue(String(describing: $0).contains("`dimensions` parameter"), "\($0)")

@@ -58,10 +58,11 @@ final class HTTPProviderRunTests: XCTestCase {
     }
 
     func testEachProtocolStoresTheServersVectorsAndPaysForEachTextOnce() async throws {
-        for kind in ["openai", "ollama", "tei"] {
+        // openai twice: base64 (the default) and JSON numbers.
+        for (kind, extra) in [("openai", ""), ("openai", "encoding_format = \"float\""), ("ollama", ""), ("tei", "")] {
             let server = try await startServer()
             let dir = try makeTemporaryDirectory(self)
-            let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: kind, baseURL: server.baseURL), "--quiet"])
+            let run = try SeederBinary.locate().run(["run", try job(at: dir, kind: kind, baseURL: server.baseURL, extra: extra), "--quiet"])
             XCTAssertEqual(run.status, 0, "\(kind): \(run.stderr)")
             let texts = try assertShardsHoldTheServersVectors(dir)
             XCTAssertEqual(texts.count, 177, kind)

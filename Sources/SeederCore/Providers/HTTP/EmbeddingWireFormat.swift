@@ -14,6 +14,7 @@ public struct WireEmbeddings: Sendable, Equatable {
 }
 
 /// How OpenAI-compatible servers send vectors: JSON numbers, or base64 of little-endian float32 (a third the size).
+/// Whichever was asked for, ``EmbeddingWireFormat/decode(_:)`` reads either, since some servers ignore the request.
 public enum EmbeddingEncoding: String, Sendable {
     case float, base64
 }
@@ -37,7 +38,7 @@ public struct EmbeddingWireFormat: Sendable {
     /// JSON number because Ollama parses strings as Go durations, which need a unit.
     public var keepAlive: String?
 
-    public init(kind: EmbeddingServerKind, model: String, encoding: EmbeddingEncoding = .float, dimensions: Int? = nil,
+    public init(kind: EmbeddingServerKind, model: String, encoding: EmbeddingEncoding = .base64, dimensions: Int? = nil,
                 truncate: Bool = true, normalize: Bool? = nil, numCtx: Int? = nil, keepAlive: String? = nil) {
         self.kind = kind
         self.model = model
@@ -75,78 +76,24 @@ public struct EmbeddingWireFormat: Sendable {
         return WireRequest(method: "POST", path: path, headers: ["content-type": "application/json"], body: body)
     }
 
-    /// Decodes a successful (2xx) response body.
+    /// Decodes a successful (2xx) response body with ``JSONByteReader`` (strict JSON; a key the format needs that
+    /// appears twice in one object is an error, unknown keys are skipped).
     public func decode(_ body: Data) throws(WireDecodingError) -> WireEmbeddings {
         switch kind {
-        case .openai:
-            let response = try Self.decodeJSON(OpenAIResponse.self, from: body, what: "an OpenAI embeddings response")
-            var seen = Set<Int>()
-            var rows: [(Int, [Float])] = []
-            rows.reserveCapacity(response.data.count)
-            for item in response.data {
-                guard item.index >= 0, item.index < response.data.count, seen.insert(item.index).inserted else {
-                    throw WireDecodingError("data[].index \(item.index) is out of range or repeated (\(response.data.count) items)", body: body)
-                }
-                switch item.embedding {
-                case .floats(let values): rows.append((item.index, values))
-                case .base64(let text):
-                    guard let vector = Self.floats(base64: text) else {
-                        throw WireDecodingError("data[\(item.index)].embedding is not base64 of little-endian float32 values", body: body)
-                    }
-                    rows.append((item.index, vector))
-                }
-            }
-            // The API documents `index` as the input's position; some servers answer out of order.
-            rows.sort { $0.0 < $1.0 }
-            return WireEmbeddings(vectors: rows.map(\.1), tokensUsed: response.usage?.prompt_tokens)
-        case .ollama:
-            let response = try Self.decodeJSON(OllamaResponse.self, from: body, what: "an Ollama /api/embed response")
-            return WireEmbeddings(vectors: response.embeddings, tokensUsed: response.prompt_eval_count)
-        case .tei:
-            let vectors = try Self.decodeJSON([[Float]].self, from: body, what: "a TEI /embed response (an array of arrays of numbers)")
-            return WireEmbeddings(vectors: vectors, tokensUsed: nil)
+        case .openai: try WireResponseReader.openAI(body)
+        case .ollama: try WireResponseReader.ollama(body)
+        case .tei: try WireResponseReader.tei(body)
         }
     }
 
     /// Float32 values from base64 of their little-endian bytes, or nil when the text isn't that.
     public static func floats(base64 text: String) -> [Float]? {
-        guard let data = Data(base64Encoded: text), data.count % 4 == 0 else { return nil }
-        var values = [Float](repeating: 0, count: data.count / 4)
-        data.withUnsafeBytes { raw in
-            for i in values.indices {
-                values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-            }
-        }
-        return values
-    }
-
-    static func decodeJSON<T: Decodable>(_ type: T.Type, from body: Data, what: String) throws(WireDecodingError) -> T {
-        do {
-            return try JSONDecoder().decode(type, from: body)
-        } catch let error as DecodingError {
-            throw WireDecodingError("not \(what): \(Self.describe(error))", body: body)
-        } catch {
-            throw WireDecodingError("not \(what): \(error)", body: body)
-        }
-    }
-
-    /// A decoding error in a line: where, and what.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "the top level" : String(text.drop { $0 == "." })
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is missing"
-        case .typeMismatch(_, let context): return "\(path(context.codingPath)): \(context.debugDescription)"
-        case .valueNotFound(_, let context): return "\(path(context.codingPath)) is null"
-        case .dataCorrupted(let context): return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
+        var text = text
+        return text.withUTF8 { Base64Floats.decode($0) }
     }
 }
 
-// Wire shapes; property names are the JSON keys.
+// Request shapes; property names are the JSON keys.
 private struct OpenAIRequest: Encodable {
     var model: String
     var input: [String]
@@ -176,28 +123,4 @@ private struct TEIRequest: Encodable {
     var inputs: [String]
     var truncate: Bool
     var normalize: Bool?
-}
-
-private struct OpenAIResponse: Decodable {
-    struct Item: Decodable {
-        var index: Int
-        var embedding: Embedding
-    }
-    enum Embedding: Decodable {
-        case floats([Float])
-        case base64(String)
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let text = try? container.decode(String.self) { self = .base64(text); return }
-            self = .floats(try container.decode([Float].self))
-        }
-    }
-    struct Usage: Decodable { var prompt_tokens: Int? }
-    var data: [Item]
-    var usage: Usage?
-}
-
-private struct OllamaResponse: Decodable {
-    var embeddings: [[Float]]
-    var prompt_eval_count: Int?
 }

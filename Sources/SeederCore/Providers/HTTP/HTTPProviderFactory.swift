@@ -32,7 +32,8 @@ enum HTTPProviderFactory {
             requestTimeout: .seconds(p.timeoutSeconds ?? 120), connectTimeout: .seconds(p.connectTimeoutSeconds ?? 10),
             requestsPerMinute: p.rpm, tokensPerMinute: p.tpm, giveUpAfter: .seconds(p.giveUpAfterSeconds ?? 300),
             pricePerMillionTokens: p.pricePerMillionTokens,
-            encoding: p.encodingFormat.flatMap(EmbeddingEncoding.init(rawValue:)) ?? .float,
+            // base64 unless the job says float: see HTTPProviderSettings.encoding.
+            encoding: p.encodingFormat.flatMap(EmbeddingEncoding.init(rawValue:)) ?? .base64,
             dimensionsParameter: dimensionsParameter, truncate: p.truncate ?? true, numCtx: p.numCtx, keepAlive: p.keepAlive)
         return HTTPEmbeddingProvider(storedModel: .real(spec, dimensions: dimensions), settings: settings, serverDimensions: serverDimensions)
     }

@@ -31,7 +31,8 @@ public struct HTTPProviderSettings: Sendable, CustomStringConvertible {
     public var giveUpAfter: Duration
     /// Price in dollars per million tokens, for cost reports; nil when free or unknown.
     public var pricePerMillionTokens: Double?
-    /// OpenAI-compatible servers: how vectors travel (base64 is a third the size).
+    /// OpenAI-compatible servers: how vectors travel. Base64 by default: a third the size and no number parsing,
+    /// and what openai-python asks for by default, so compatible servers accept it.
     public var encoding: EmbeddingEncoding
     /// Sent as OpenAI's `dimensions` for models that shorten vectors server-side; nil sends nothing.
     public var dimensionsParameter: Int?
@@ -49,7 +50,7 @@ public struct HTTPProviderSettings: Sendable, CustomStringConvertible {
     public init(kind: EmbeddingServerKind, baseURL: String? = nil, apiKey: APIKey? = nil, serverModel: String,
                 concurrency: Int = 4, requestTimeout: Duration = .seconds(120), connectTimeout: Duration = .seconds(10),
                 requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, giveUpAfter: Duration = .seconds(300),
-                pricePerMillionTokens: Double? = nil, encoding: EmbeddingEncoding = .float, dimensionsParameter: Int? = nil,
+                pricePerMillionTokens: Double? = nil, encoding: EmbeddingEncoding = .base64, dimensionsParameter: Int? = nil,
                 truncate: Bool = true, normalize: Bool? = nil, numCtx: Int? = nil, keepAlive: String? = nil,
                 batchLimits: BatchLimits? = nil, retry: RetryPolicy = .standard) {
         self.kind = kind
