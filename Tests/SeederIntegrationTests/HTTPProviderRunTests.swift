@@ -199,6 +199,12 @@ final class HTTPProviderRunTests: XCTestCase {
         let tokens = try XCTUnwrap((json?["counters"] as? [String: Any])?["tokensSent"] as? Int)
         XCTAssertEqual(try XCTUnwrap(json?["cost"] as? Double), Double(tokens) * 0.02 / 1_000_000, accuracy: 1e-12)
         XCTAssertLessThanOrEqual(server.log.peakConcurrency, 2)
+        // The price given on the command line is the run's: status prices its tokens with it.
+        let status = try SeederBinary.locate().run(["status", path, "--json"])
+        let runs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
+        let cost = try XCTUnwrap(runs.first?["cost"] as? [String: Any])
+        XCTAssertEqual(cost["price_per_million_tokens"] as? Double, 0.02)
+        XCTAssertEqual(try XCTUnwrap(cost["spent"] as? Double), Double(tokens) * 0.02 / 1_000_000, accuracy: 1e-12)
 
         let bad = try SeederBinary.locate().run(["run", path, "--base-url", "localhost:11434"])
         XCTAssertEqual(bad.status, SeederExitCode.configuration.rawValue, bad.stderr)
