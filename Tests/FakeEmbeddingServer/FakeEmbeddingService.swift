@@ -70,8 +70,16 @@ struct FakeEmbeddingService: Sendable {
         let inFlight = state.enter()
         defer { state.leave() }
         record.inFlight = inFlight
+        // The latency is the service time, from the request's arrival to the answer being ready, as a client measures
+        // a real service: the answer is built before the wait (faults, decided after it, may replace it), so the
+        // fake's own CPU time isn't added on top.
+        let dimensions = request.dimensions ?? config.dimensions
+        let prepared: FakeResponse? = dimensions <= config.dimensions
+            ? format.success(request, vectors: request.inputs.map { FakeVectors.vector(for: $0, dimensions: dimensions) }, corruption: nil, model: config.modelName)
+            : nil
         let delay = faults.latencyMs + state.draw(upTo: faults.jitterMs)
-        if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000) }
+        let remaining = Double(delay) / 1000 - (state.now() - record.arrival)
+        if remaining > 0 { try? await Task.sleep(nanoseconds: UInt64(remaining * 1e9)) }
         faults = state.faults
 
         if state.fires(\.rateLimit) {
@@ -117,10 +125,14 @@ struct FakeEmbeddingService: Sendable {
         if let asked = request.dimensions, asked > config.dimensions {
             return format.refuse(.badRequest("This model does not support dimensions above \(config.dimensions)."))
         }
-        let dimensions = request.dimensions ?? config.dimensions
         let corruption: Faults.Corruption? = state.fires(\.corruption) ? faults.corruptionKind : nil
-        let vectors = spoil(request.inputs.map { FakeVectors.vector(for: $0, dimensions: dimensions) }, with: corruption)
-        var response = format.success(request, vectors: vectors, corruption: corruption, model: config.modelName)
+        var response: FakeResponse
+        if corruption == nil, let prepared {
+            response = prepared
+        } else {
+            let vectors = spoil(request.inputs.map { FakeVectors.vector(for: $0, dimensions: dimensions) }, with: corruption)
+            response = format.success(request, vectors: vectors, corruption: corruption, model: config.modelName)
+        }
         response.headers += limitHeaders
         if let corruption {
             record.fault = "corruption.\(corruption)"

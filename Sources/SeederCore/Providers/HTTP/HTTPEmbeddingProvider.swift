@@ -21,12 +21,16 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     /// TEI's `GET /info`, when read at startup (``readingServerInfo()``): the batch limits and the token
     /// estimates' cap (`max_input_length`) come from it.
     public let serverInfo: TEIInfo?
-    /// Batches in flight at once: the configured concurrency, which is also the connection pool's width.
-    public var maxConcurrentBatches: Int { max(1, settings.concurrency) }
+    /// Batches handed to `embed` at once: the configured concurrency (the requests on the wire, and the connection
+    /// pool's width), plus two whose request is being encoded or whose answer is being decoded meanwhile.
+    public var maxConcurrentBatches: Int { max(1, settings.concurrency) + 2 }
 
     private let transport: any EmbeddingTransport
     private let format: EmbeddingWireFormat
     private let pacer: RatePacer
+    /// Requests on the wire: held from pacing to the end of the exchange, not while encoding or decoding, so the
+    /// server always has `concurrency` requests to work on.
+    private let requestSlots: BatchGate
     private let outage = OutageTracker()
     private let refusals = RefusalGuard()
     private let clock: PacingClock
@@ -51,6 +55,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         self.clock = clock
         format = settings.wireFormat
         pacer = RatePacer(requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute, clock: clock)
+        requestSlots = BatchGate(slots: max(1, settings.concurrency))
         random = LockedRandom(seed: seed)
         var limits = settings.batchLimits ?? serverInfo?.batchLimits ?? Self.defaultLimits(settings.kind)
         // TEI cuts (or refuses) inputs past max_input_length whatever the batch limits say.
@@ -184,10 +189,9 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         var attempt = 0, badResponses = 0
         while true {
             try Task.checkCancellation()
-            try await pacer.acquire(tokens: tokens)
             let outcome: RequestOutcome
-            do {
-                let response = try await transport.send(request, timeout: settings.requestTimeout)
+            switch try await exchange(request, tokens: tokens) {
+            case .success(let response):
                 outage.answered()
                 pacer.observe(response.headers)
                 if (200..<300).contains(response.status) {
@@ -203,7 +207,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                 } else {
                     outcome = .status(response.status, headers: response.headers, error: ServerErrorMessage.parse(response.body))
                 }
-            } catch let error as TransportError {
+            case .failure(let error):
                 outcome = .connectionFailed(error)
             }
 
@@ -235,6 +239,19 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                 try await clock.sleep(delay.inSeconds)
                 attempt += 1
             }
+        }
+    }
+
+    /// One exchange with the server. A request slot is held from pacing to the answer, and the slot comes first:
+    /// a send the pacer booked goes at its booked time.
+    private func exchange(_ request: WireRequest, tokens: Int) async throws -> Result<WireResponse, TransportError> {
+        try await requestSlots.acquire(priority: 0)
+        defer { requestSlots.release() }
+        try await pacer.acquire(tokens: tokens)
+        do {
+            return .success(try await transport.send(request, timeout: settings.requestTimeout))
+        } catch let error as TransportError {
+            return .failure(error)
         }
     }
 
