@@ -15,11 +15,11 @@ extension BenchCommand {
                 provider.tpm, the server does not enforce them, and its log gives the peak requests and tokens in any \
                 60 s and any 1 s window. See BENCHMARKS.md.
                 """)
-        @Option(help: "Documents in the throughput phase's dump.") var docs = 60_000
+        @Option(help: "Documents in the throughput phase's dump.") var docs = 300_000
         @Option(name: .customLong("latency-ms"), help: "The server's fixed latency per request.") var latencyMs = 50
         @Option(help: "Texts per request (batch.max_items).") var batch = 64
         @Option(help: "Requests in flight (provider.concurrency).") var concurrency = 8
-        @Option(name: .customLong("chunk-records"), help: "Records per pipeline chunk (batch.chunk_records).") var chunkRecords = 16_384
+        @Option(name: .customLong("chunk-records"), help: "Records per pipeline chunk (batch.chunk_records).") var chunkRecords = 8_192
         @Option(name: .customLong("repeat"), help: "Runs of the throughput phase (best and median are reported).") var repeats = 3
         @Option(name: .customLong("rate-docs"), help: "Documents in the pacing phase's dump (0 skips the phase).") var rateDocs = 30_000
         @Option(help: "provider.rpm of the pacing phase.") var rpm = 120
@@ -61,6 +61,10 @@ extension BenchCommand {
                 ] as [String: Any],
                 "targets": ["ratio_to_ideal": ">= 0.90", "pacing.never_exceeded": "true"],
             ]
+            // The same number of requests, bare, for the machine's own limit.
+            if let requests = best["requests"] as? Int {
+                report["baseline_bare_requests"] = try baseline(serverPath: serverPath, requests: requests)
+            }
             if rateDocs > 0 {
                 report["pacing"] = try phase(name: "pacing", serverPath: serverPath, docs: rateDocs, limits: (rpm, tpm))
             }
@@ -76,25 +80,8 @@ extension BenchCommand {
                 try AbstractsDumpGenerator(samplePath: sample, repeatFraction: 0.10).write(count: docs, to: input)
             }
             let logPath = "\(workDir)/providers-\(name)-server.json"
-            try? fm.removeItem(atPath: logPath)
-            let fake = Process()
-            fake.executableURL = URL(fileURLWithPath: serverPath)
-            fake.arguments = ["--protocol", "openai", "--latency-ms", "\(latencyMs)", "--dimensions", "384", "--log", logPath]
-            let out = Pipe()
-            fake.standardOutput = out
-            try fake.run()
+            let (fake, port) = try startServer(serverPath, logPath: logPath)
             defer { if fake.isRunning { fake.terminate(); fake.waitUntilExit() } }
-            // The first line is {"port":N}.
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let more = out.fileHandleForReading.availableData
-                guard !more.isEmpty else { throw ValidationError("fake-embedding-server exited before printing its port") }
-                line.append(more)
-            }
-            guard let head = try JSONSerialization.jsonObject(with: line.split(separator: UInt8(ascii: "\n"))[0]) as? [String: Any],
-                  let port = (head["port"] as? NSNumber)?.intValue else {
-                throw ValidationError("fake-embedding-server printed \(String(decoding: line, as: UTF8.self))")
-            }
 
             let shardDir = "\(workDir)/providers-shards-\(name)"
             try? fm.removeItem(atPath: shardDir)
@@ -166,6 +153,73 @@ extension BenchCommand {
             return result
         }
 
+        /// Starts the fake server (openai, 384 dims, the latency); returns it and its port.
+        private func startServer(_ serverPath: String, logPath: String) throws -> (Process, Int) {
+            try? FileManager.default.removeItem(atPath: logPath)
+            let fake = Process()
+            fake.executableURL = URL(fileURLWithPath: serverPath)
+            fake.arguments = ["--protocol", "openai", "--latency-ms", "\(latencyMs)", "--dimensions", "384", "--log", logPath]
+            let out = Pipe()
+            fake.standardOutput = out
+            try fake.run()
+            // The first line is {"port":N}.
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let more = out.fileHandleForReading.availableData
+                guard !more.isEmpty else { throw ValidationError("fake-embedding-server exited before printing its port") }
+                line.append(more)
+            }
+            guard let head = try JSONSerialization.jsonObject(with: line.split(separator: UInt8(ascii: "\n"))[0]) as? [String: Any],
+                  let port = (head["port"] as? NSNumber)?.intValue else {
+                fake.terminate()
+                throw ValidationError("fake-embedding-server printed \(String(decoding: line, as: UTF8.self))")
+            }
+            return (fake, port)
+        }
+
+        /// The limit on this machine: `concurrency` loops of bare requests (the same 64-text request, built once,
+        /// answers not decoded) against the same fake server, with nothing else running. Texts/s and its ratio to
+        /// concurrency × batch / latency.
+        private func baseline(serverPath: String, requests: Int) throws -> [String: Any] {
+            let (fake, port) = try startServer(serverPath, logPath: "\(workDir)/providers-baseline-server.json")
+            defer { if fake.isRunning { fake.terminate(); fake.waitUntilExit() } }
+            // Texts of the dump's typical length (about 300 bytes), distinct so the server hashes each.
+            let texts = (0..<batch).map { "Baseline text \($0): " + String(repeating: "a plain sentence of an abstract, ", count: 9) }
+            let request = try EmbeddingWireFormat(kind: .openai, model: "bench", encoding: .base64).request(texts)
+            let transport = AsyncHTTPClientTransport(baseURL: "http://127.0.0.1:\(port)", concurrency: concurrency, connectTimeout: .seconds(10))
+            let result = LockedBox<Result<Double, Error>?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            let workers = concurrency, total = requests
+            Task {
+                let next = LockedBox(0)
+                let start = ContinuousClock.now
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<workers {
+                            group.addTask {
+                                while next.update({ $0 += 1; return $0 }) <= total {
+                                    let response = try await transport.send(request, timeout: .seconds(60))
+                                    guard response.status == 200 else { throw ValidationError("baseline request answered \(response.status)") }
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let wall = (ContinuousClock.now - start)
+                    result.update { $0 = .success(Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18) }
+                } catch {
+                    result.update { $0 = .failure(error) }
+                }
+                try? await transport.shutdown()
+                done.signal()
+            }
+            done.wait()
+            let wall = try result.update { $0 }!.get()
+            let ideal = Double(concurrency * batch) / (Double(latencyMs) / 1000)
+            let tps = Double(requests * batch) / wall
+            return ["requests": requests, "wall_seconds": round3(wall), "texts_per_second": round3(tps), "ratio_to_ideal": round3(tps / ideal)]
+        }
+
         /// utime + stime of a running process, from /proc (0 where /proc is missing).
         static func cpuSeconds(pid: Int32) -> Double {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -175,4 +229,12 @@ extension BenchCommand {
             return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
     }
+}
+
+/// A value behind a lock, shared by the baseline's tasks.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func update<T>(_ body: (inout Value) throws -> T) rethrows -> T { try lock.withLock { try body(&value) } }
 }

@@ -197,6 +197,7 @@ public final class Pipeline: @unchecked Sendable {
         let chunkSize = job.batch.chunkRecords
         let thread = Thread {
             nameCurrentThread("seeder-source")
+            lowerCurrentThreadPriority()
             do {
                 try source.read(resumeAfter: resumeAt, chunkSize: chunkSize) { chunk in
                     clock.pause()
