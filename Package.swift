@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries: each is a module map over the library Debian ships (see .ci/run for the packages).
@@ -29,6 +31,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -39,7 +42,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder"]),
+        // The only stand-in for remote embedding services: real HTTP on loopback that can misbehave on purpose.
+        .target(
+            name: "FakeEmbeddingServer",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/FakeEmbeddingServer"
+        ),
+        .executableTarget(
+            name: "fake-embedding-server",
+            dependencies: ["FakeEmbeddingServer"],
+            path: "Tests/FakeEmbeddingServerMain"
+        ),
+        .testTarget(name: "SeederCoreTests", dependencies: ["SeederCore", "FakeEmbeddingServer"], exclude: ["Fixtures"]),
+        .testTarget(name: "SeederIntegrationTests", dependencies: ["SeederCore", "seeder", "FakeEmbeddingServer", "fake-embedding-server"]),
     ]
 )

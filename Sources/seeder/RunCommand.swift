@@ -19,11 +19,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Model alias or canonical id (see `seeder models`).") var model: String?
     @Option(help: "Input file, overriding source.input.") var input: String?
     @Option(help: "Comma-separated shard files, overriding store.shards.") var shards: String?
-    @Option(help: "Provider kind: local (the native MiniLM model) or hash (stand-in vectors).") var provider: String?
+    @Option(help: "Provider kind: local (the native MiniLM model), openai, ollama, tei, or hash (stand-in vectors).") var provider: String?
     @Option(name: .customLong("model-path"), help: "The local provider's Hugging Face model directory (default: $SEEDER_MODELS, then the Hugging Face cache).") var modelPath: String?
     @Option(help: "The local provider's compute threads (default: one per core).") var threads: Int?
     @Option(help: "Matryoshka-truncated dimensions.") var dimensions: Int?
     @Option(help: "Tenant id written with every row.") var tenant: String?
+    @Option(name: .customLong("base-url"), help: "HTTP providers: the server, e.g. http://localhost:11434 (provider.base_url).") var baseURL: String?
+    @Option(name: .customLong("server-model"), help: "HTTP providers: the model's name on the server (provider.server_model).") var serverModel: String?
+    @Option(name: .customLong("api-key-env"), help: "HTTP providers: the environment variable holding the API key (never the key itself).") var apiKeyEnv: String?
+    @Option(name: .customLong("api-key-file"), help: "HTTP providers: a file holding the API key.") var apiKeyFile: String?
+    @Option(help: "HTTP providers: requests in flight at once (provider.concurrency).") var concurrency: Int?
+    @Option(help: "HTTP providers: requests per minute to stay under (provider.rpm).") var rpm: Int?
+    @Option(help: "HTTP providers: tokens per minute to stay under (provider.tpm).") var tpm: Int?
+    @Option(help: "HTTP providers: seconds to wait for one response (provider.timeout_seconds).") var timeout: Double?
+    @Option(name: .customLong("give-up-after"), help: "HTTP providers: seconds the server may stay unavailable before the run stops at its checkpoint.") var giveUpAfter: Double?
+    @Option(help: "Dollars per million tokens, for the cost figures (provider.price_per_million_tokens).") var price: Double?
+    @Option(name: .customLong("encoding-format"), help: "OpenAI-compatible servers: base64 or float (provider.encoding_format).") var encodingFormat: String?
     @Option(name: .customLong("batch-size"), help: "Texts per provider request at most.") var batchSize: Int?
     @Option(name: .customLong("chunk-records"), help: "Records per checkpoint.") var chunkRecords: Int?
     @Option(help: "full (fsync every commit) or normal.") var durability: String?
@@ -51,13 +62,25 @@ struct RunCommand: AsyncParsableCommand {
             let overrides = JobOverrides(model: model, input: input, shards: shards.map(JobOverrides.shardList),
                                          provider: provider, dimensions: dimensions, tenant: tenant, batchSize: batchSize,
                                          chunkRecords: chunkRecords, durability: durability.flatMap(JobConfig.Durability.init(rawValue:)),
-                                         modelPath: modelPath, threads: threads)
+                                         modelPath: modelPath, threads: threads, baseURL: baseURL, serverModel: serverModel,
+                                         apiKeyEnv: apiKeyEnv, apiKeyFile: apiKeyFile, concurrency: concurrency, rpm: rpm, tpm: tpm,
+                                         timeoutSeconds: timeout, giveUpAfterSeconds: giveUpAfter, pricePerMillionTokens: price,
+                                         encodingFormat: encodingFormat)
+            try overrides.validate()
             let config = try JobLoader.load(path: path).applying(overrides)
             let assembly = try await JobAssembly.assemble(config)
-            let pipeline = try assembly.pipeline()
-            let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
-            let summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))
-            progress.finish()
+            let summary: RunSummary
+            do {
+                let pipeline = try assembly.pipeline()
+                let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
+                summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))
+                progress.finish()
+            } catch {
+                try? await assembly.provider.shutdown()
+                throw error
+            }
+            // Close the provider's connections cleanly (async-http-client) before printing the summary.
+            try? await assembly.provider.shutdown()
             if let summaryJSON {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

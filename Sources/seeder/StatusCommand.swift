@@ -16,9 +16,11 @@ struct StatusCommand: ParsableCommand {
             let directory = JobLoader.jobsDirectory()
             let names = jobs.isEmpty ? JobLoader.listNames(in: directory) : jobs
             var runs: [RunRecord] = []
+            var prices: [String: Double] = [:]
             var seenControl = Set<String>()
             for name in names {
                 var job = try JobLoader.load(path: try JobLoader.locate(name, jobsDirectory: directory))
+                prices[job.name] = job.provider.pricePerMillionTokens
                 if let shards { job = job.applying(JobOverrides(shards: JobOverrides.shardList(shards))) }
                 guard let control = job.store.shards.first, FileManager.default.fileExists(atPath: control.path) else { continue }
                 let shard = try SQLiteShard(location: control, durability: job.store.durability, readOnly: true)
@@ -28,7 +30,7 @@ struct StatusCommand: ParsableCommand {
                 }
             }
             if json {
-                print(try StatusJSON.render(runs))
+                print(try StatusJSON.render(runs, prices: prices))
             } else if runs.isEmpty {
                 print("no runs yet (seeder run <job> starts one)")
             } else {
@@ -41,13 +43,18 @@ struct StatusCommand: ParsableCommand {
 }
 
 enum StatusJSON {
-    static func render(_ runs: [RunRecord]) throws -> String {
+    /// - Parameter prices: each job's configured price per million tokens, for runs that don't carry their own.
+    static func render(_ runs: [RunRecord], prices: [String: Double] = [:]) throws -> String {
         let items: [[String: Any]] = runs.map { r in
             let c = r.counters
+            // The price the run was given; runs saved before prices were kept use the job file's.
+            let price = r.pricePerMillionTokens ?? prices[r.job]
             return [
                 "run_id": r.id, "job": r.job, "model_alias": r.modelAlias, "model": r.stored.model,
                 "model_version": r.stored.version, "dimensions": r.stored.dimensions, "tenant": r.tenant,
-                "provider": r.provider, "source": r.sourceKind, "input": r.input, "state": r.state.rawValue,
+                "provider": r.provider,
+                "provider_model": r.providerModel.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
+                "source": r.sourceKind, "input": r.input, "state": r.state.rawValue,
                 "normalizer_version": r.normalizerVersion, "error": r.error ?? NSNull(),
                 "position": ["items": r.checkpoint.items], "attempts": r.attempts,
                 "elapsed_seconds": r.activeSeconds, "rate_items_per_second": r.rate,
@@ -57,6 +64,12 @@ enum StatusJSON {
                     "items_read": c.itemsRead, "records": c.records, "skipped": c.skipped, "texts": c.texts,
                     "duplicates_in_run": c.duplicatesInRun, "already_stored": c.alreadyStored, "embedded": c.embedded,
                     "stored": c.stored, "texts_sent": c.textsSent, "requests": c.batchesSent, "tokens_sent": c.tokensSent, "tokens_estimated": c.tokensEstimated,
+                    "tokens_avoided": c.tokensAvoided,
+                ] as [String: Any],
+                "cost": [
+                    "price_per_million_tokens": price ?? NSNull(),
+                    "spent": RunCounters.cost(tokens: c.tokensSent, pricePerMillionTokens: price) ?? NSNull(),
+                    "avoided": RunCounters.cost(tokens: c.tokensAvoided, pricePerMillionTokens: price) ?? NSNull(),
                 ] as [String: Any],
             ]
         }

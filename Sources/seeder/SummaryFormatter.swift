@@ -15,6 +15,10 @@ enum SummaryFormatter {
         let tokens = c.tokensEstimated == 0 ? "\(c.tokensSent) tokens"
             : c.tokensEstimated == c.tokensSent ? "~\(c.tokensSent) tokens (estimated)" : "\(c.tokensSent) tokens, \(c.tokensEstimated) of them estimated"
         lines.append("  embedded     \(c.embedded) (\(c.textsSent) texts sent in \(c.batchesSent) request\(c.batchesSent == 1 ? "" : "s"), \(tokens))")
+        lines.append("  avoided      ~\(c.tokensAvoided) tokens not sent (duplicates and already stored)")
+        if let price = s.pricePerMillionTokens, let cost = s.cost, let avoided = s.costAvoided {
+            lines.append(String(format: "  cost         $%.4f at $%.4g per 1M tokens; $%.4f avoided", cost, price, avoided))
+        }
         lines.append("  stored       \(c.stored) rows in \(job.store.shards.count) shard(s): \(job.store.shards.map(\.path).joined(separator: ", "))")
         return lines.joined(separator: "\n")
     }

@@ -119,6 +119,42 @@ final class JobLoaderTests: XCTestCase {
         XCTAssertEqual(job.batch.maxItems, 7)
     }
 
+    func testHTTPFlagsReplaceTheFilesProviderSettingsAndAreCheckedLikeIt() throws {
+        let dir = try temporaryDirectory(self)
+        let file = valid.replacingOccurrences(of: "[store]", with: "[provider]\napi_key_file = \"/keys/k\"\nrpm = 5\n[store]")
+        let base = try JobLoader.load(path: try write(file, "j.toml", in: dir))
+        let flags = JobOverrides(baseURL: "http://gpu-box:8080", serverModel: "nomic-embed-text", apiKeyEnv: "EMBED_KEY",
+                                 concurrency: 16, rpm: 3000, tpm: 1_000_000, timeoutSeconds: 30, giveUpAfterSeconds: 600,
+                                 pricePerMillionTokens: 0.02, encodingFormat: "float")
+        XCTAssertNoThrow(try flags.validate())
+        XCTAssertEqual(base.provider.apiKeyFile, "/keys/k")
+        let job = base.applying(flags).provider
+        XCTAssertEqual(job.baseURL, "http://gpu-box:8080")
+        XCTAssertEqual(job.serverModel, "nomic-embed-text")
+        XCTAssertEqual(job.apiKeyEnv, "EMBED_KEY")
+        XCTAssertNil(job.apiKeyFile, "the flag's place for the key replaces the file's")
+        XCTAssertEqual([job.concurrency, job.rpm, job.tpm], [16, 3000, 1_000_000])
+        XCTAssertEqual([job.timeoutSeconds, job.giveUpAfterSeconds, job.pricePerMillionTokens], [30, 600, 0.02])
+        XCTAssertEqual(job.encodingFormat, "float")
+        XCTAssertEqual(base.applying(JobOverrides(apiKeyFile: "k")).provider.apiKeyFile,
+                       FileManager.default.currentDirectoryPath + "/k", "a flag's path is relative to the working directory")
+
+        let refused: [(JobOverrides, String)] = [
+            (JobOverrides(baseURL: "localhost:11434"), "--base-url"),
+            (JobOverrides(concurrency: 0), "--concurrency"),
+            (JobOverrides(tpm: -1), "--tpm"),
+            (JobOverrides(timeoutSeconds: 0), "--timeout"),
+            (JobOverrides(pricePerMillionTokens: -1), "--price"),
+            (JobOverrides(encodingFormat: "binary"), "--encoding-format"),
+            (JobOverrides(apiKeyEnv: "A", apiKeyFile: "/b"), "--api-key-env"),
+        ]
+        for (flags, flag) in refused {
+            XCTAssertThrowsError(try flags.validate(), flag) { error in
+                XCTAssertEqual((error as? ConfigurationError)?.position, flag)
+            }
+        }
+    }
+
     func testAssemblyRejectsUnknownModelsAndImpossibleDimensions() throws {
         let dir = try temporaryDirectory(self)
         var job = try JobLoader.load(path: try write(valid, "j.toml", in: dir))

@@ -66,6 +66,122 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(provider.requestSizes, [2, 2, 2, 2, 2])
     }
 
+    func testBatchesRunConcurrentlyUpToTheProvidersLimitAndEachVectorLandsUnderItsText() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 16, maxItems: 1)
+        let provider = CountingProvider(concurrency: 3, delay: .milliseconds(30))
+        let summary = try await run(job, provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.counters.embedded, 10)
+        XCTAssertEqual(provider.maxInFlight, 3, "three requests at once, never more")
+        var checked = 0
+        for location in job.store.shards {
+            let db = try SQLiteConnection(path: location.path)
+            let statement = try db.cachedStatement("SELECT text_hash, vector FROM embeddings")
+            while try statement.step() {
+                let hash = try XCTUnwrap(TextHash(hex: statement.string(at: 0) ?? ""))
+                let stored = statement.blob(at: 1).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                XCTAssertEqual(stored, HashEmbeddingProvider.vectors(for: [hash], dimensions: 8).values, "results put back in order")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 10)
+    }
+
+    func testTheNextChunksBatchesFillTheSlotsTheCurrentChunkLeavesIdle() async throws {
+        let dir = try temporaryDirectory(self)
+        // Four one-text batches per chunk, six slots: only two chunks embedding at once can fill them.
+        let job = makeJob(dir: dir, chunk: 4, maxItems: 1)
+        let records = makeRecords((0..<40).map { "distinct text number \($0)" })
+        let provider = CountingProvider(concurrency: 6, delay: .milliseconds(30))
+        let summary = try await run(job, provider: provider, records: records)
+        XCTAssertEqual(summary.counters.embedded, 40)
+        XCTAssertEqual(summary.counters.stored, 40)
+        XCTAssertEqual(provider.maxInFlight, 6, "a chunk boundary does not drain the requests in flight")
+        XCTAssertEqual(provider.asked.count, 40)
+    }
+
+    func testAProviderThatGoesAwayMidChunkKeepsWhatItEmbeddedAndTheResumeDoesNotPayAgain() async throws {
+        let records = makeRecords((0..<60).map { "distinct text number \($0)" })
+        let reference = try temporaryDirectory(self)
+        let whole = try await run(makeJob(dir: reference, chunk: 25, maxItems: 4), provider: CountingProvider(), records: records)
+
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 25, maxItems: 4)
+        // The server goes away after 10 requests, in the middle of chunk 2.
+        let failing = CountingProvider(answers: 10)
+        do {
+            _ = try await run(job, provider: failing, records: records)
+            XCTFail("the run should stop when the provider goes away")
+        } catch let stopped as RunStopped {
+            XCTAssertEqual((stopped.underlying as? ProviderError)?.kind, .unavailable)
+            XCTAssertEqual(stopped.run.checkpoint.items, 25, "the checkpoint stays after the last whole chunk")
+            XCTAssertEqual(stopped.run.counters.textsSent, 37, "every answered request is counted as sent")
+        }
+        // Chunk 1: 25 texts in 7 requests; chunk 2: 3 requests of 4 answered, then none.
+        XCTAssertEqual(failing.answered.count, 37)
+
+        let provider = CountingProvider()
+        let resumed = try await run(job, provider: provider, records: records)
+        XCTAssertEqual(resumed.state, "done")
+        XCTAssertTrue(Set(provider.asked).isDisjoint(with: failing.answered), "nothing that was answered is paid for again")
+        XCTAssertEqual(provider.asked.count, 23)
+        XCTAssertEqual(resumed.counters.embedded, 60)
+        XCTAssertEqual(resumed.counters.stored, 60)
+        XCTAssertEqual(resumed.counters.tokensSent, whole.counters.tokensSent)
+        for (a, b) in zip(job.store.shards, makeJob(dir: reference).store.shards) {
+            XCTAssertEqual(try SQLiteShard(location: a, durability: .normal).digest().sha256, try SQLiteShard(location: b, durability: .normal).digest().sha256)
+        }
+    }
+
+    func testTextsTheProviderRefusesAreSkippedCountedAndRecordedWithItsMessage() async throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir, chunk: 16, maxItems: 4)
+        let provider = CountingProvider(concurrency: 2) { $0.hasPrefix("lambda") || $0.hasPrefix("omega") ? "input too long for the model" : nil }
+        let summary = try await run(job, provider: provider, records: makeRecords(texts))
+        XCTAssertEqual(summary.counters.embedded, 8)
+        XCTAssertEqual(summary.counters.stored, 8)
+        XCTAssertEqual(summary.counters.skipped["provider_refused"], 2)
+        let control = try SQLiteShard(location: job.store.shards[0], durability: .normal, readOnly: true)
+        let failures = try control.failures(runID: summary.runID).filter { $0.reason == .providerRefused }
+        XCTAssertEqual(failures.map(\.recordID).sorted(), ["r14", "r8"])
+        XCTAssertEqual(Set(failures.map(\.detail)), ["input too long for the model"])
+    }
+
+    func testTheProvidersInputCapLimitsTheTokenEstimates() throws {
+        let dir = try temporaryDirectory(self)
+        let job = makeJob(dir: dir)
+        let long = String(repeating: "a", count: 3000)
+        let plain = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
+                                 provider: CountingProvider(), shards: try openShards(job))
+        XCTAssertEqual(plain.estimatedTokens(long), 256, "the model's maximum input")
+        let capped = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
+                                  provider: CountingProvider(limits: BatchLimits(maxInputTokens: 100)), shards: try openShards(job))
+        XCTAssertEqual(capped.estimatedTokens(long), 100, "the server's (TEI's max_input_length) when lower")
+        XCTAssertEqual(capped.estimatedTokens("short text"), 6)
+    }
+
+    func testTokensNotSentBecauseOfDedupAreCountedAndPricedWithTheJobsPrice() async throws {
+        let dir = try temporaryDirectory(self)
+        var job = makeJob(dir: dir)
+        job.provider.pricePerMillionTokens = 2.0
+        let estimate = { (text: String) in Int64(Batcher(maxItems: 1, maxTokens: 1, bytesPerToken: 3).estimateTokens(utf8Count: text.utf8.count, maxInputTokens: 256)) }
+        let first = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        // "alpha beta gamma" three times more, "delta epsilon" once more.
+        XCTAssertEqual(first.counters.tokensAvoided, 3 * estimate("alpha beta gamma") + estimate("delta epsilon"))
+        XCTAssertEqual(first.cost ?? -1, Double(first.counters.tokensSent) * 2 / 1_000_000, accuracy: 1e-12)
+        XCTAssertEqual(first.costAvoided ?? -1, Double(first.counters.tokensAvoided) * 2 / 1_000_000, accuracy: 1e-12)
+
+        // Everything already stored: a second run under another job name avoids every token the first one sent.
+        job.name = "again"
+        let second = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        XCTAssertEqual(second.counters.tokensSent, 0)
+        XCTAssertEqual(second.counters.tokensAvoided, first.counters.tokensSent + first.counters.tokensAvoided)
+        job.provider.pricePerMillionTokens = nil
+        job.name = "free"
+        let free = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
+        XCTAssertNil(free.cost)
+    }
+
     func testEveryRowIsOnTheShardTheRingNames() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)

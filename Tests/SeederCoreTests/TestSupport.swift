@@ -40,22 +40,52 @@ final class CountingProvider: EmbeddingProvider, @unchecked Sendable {
     private(set) var requests = 0
 
     let batchLimits: BatchLimits
+    let maxConcurrentBatches: Int
+    /// How long each request takes, so that concurrent requests overlap.
+    private let delay: Duration
+    /// Refuses a text (with this message) when it returns non-nil, as a server refuses a text too long even alone.
+    private let refuse: @Sendable (String) -> String?
+    private var inFlight = 0
+    /// The most requests that were in `embed` at once.
+    private(set) var maxInFlight = 0
 
-    init(dimensions: Int = 8, limits: BatchLimits = .none) {
+    /// Requests answered before every later one fails as a server gone away does (nil: never).
+    private let answers: Int?
+    /// Texts of the requests that were answered, in order.
+    private(set) var answered: [TextHash] = []
+
+    init(dimensions: Int = 8, limits: BatchLimits = .none, concurrency: Int = 1, delay: Duration = .zero, answers: Int? = nil,
+         refuse: @escaping @Sendable (String) -> String? = { _ in nil }) {
         storedModel = .hashStandIn(for: ModelCatalog.lookup("minilm-l6")!, dimensions: dimensions)
         batchLimits = limits
+        maxConcurrentBatches = concurrency
+        self.delay = delay
+        self.answers = answers
+        self.refuse = refuse
     }
 
     /// Sizes of the requests made, in order.
     private(set) var requestSizes: [Int] = []
 
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix {
-        lock.withLock {
+        let down: Bool = lock.withLock {
             asked += batch.map(\.hash)
             requests += 1
             requestSizes.append(batch.count)
+            inFlight += 1
+            maxInFlight = max(maxInFlight, inFlight)
+            return answers.map { requests > $0 } ?? false
         }
-        return HashEmbeddingProvider.vectors(for: batch.map(\.hash), dimensions: storedModel.dimensions)
+        defer { lock.withLock { inFlight -= 1 } }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        if down { throw ProviderError(provider: kind, message: "no answer from the test server", kind: .unavailable) }
+        lock.withLock { answered += batch.map(\.hash) }
+        var failed: [Int: String] = [:]
+        for (i, input) in batch.enumerated() { failed[i] = refuse(input.text) }
+        let kept = batch.indices.filter { failed[$0] == nil }.map { batch[$0].hash }
+        var matrix = HashEmbeddingProvider.vectors(for: kept, dimensions: storedModel.dimensions)
+        matrix.failed = failed
+        return matrix
     }
 }
 

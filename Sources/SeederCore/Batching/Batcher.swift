@@ -7,19 +7,22 @@ public struct Batcher: Sendable, Equatable {
     public var maxItems: Int
     public var maxTokens: Int
     public var bytesPerToken: Double
+    /// The server's own input cap (``BatchLimits/maxInputTokens``), applied on top of the model's.
+    public var maxInputTokens: Int?
 
-    public init(maxItems: Int, maxTokens: Int, bytesPerToken: Double = 3.0) {
+    public init(maxItems: Int, maxTokens: Int, bytesPerToken: Double = 3.0, maxInputTokens: Int? = nil) {
         precondition(maxItems > 0 && maxTokens > 0 && bytesPerToken > 0)
         self.maxItems = maxItems
         self.maxTokens = maxTokens
         self.bytesPerToken = bytesPerToken
+        self.maxInputTokens = maxInputTokens
     }
 
     /// A conservative token estimate from UTF-8 length (plus the two special tokens BERT-style models add),
-    /// capped at the model's maximum input since the provider truncates there.
+    /// capped at the model's maximum input and the server's, since the server cuts (or refuses) longer inputs.
     public func estimateTokens(utf8Count: Int, maxInputTokens: Int) -> Int {
         let estimate = Int((Double(utf8Count) / bytesPerToken).rounded(.up)) + 2
-        return min(estimate, maxInputTokens)
+        return min(estimate, maxInputTokens, self.maxInputTokens.map { max($0, 1) } ?? .max)
     }
 
     /// Index ranges of `tokens` forming the batches, in order.

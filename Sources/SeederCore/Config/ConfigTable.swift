@@ -61,6 +61,23 @@ struct ConfigTable {
         }
     }
 
+    func bool(_ key: String) throws -> Bool? {
+        switch values[key] {
+        case nil: return nil
+        case .bool(let b)?: return b
+        case let other?: throw typeError(key, expected: "true or false", got: other)
+        }
+    }
+
+    /// A number above zero (a duration, a price, a rate).
+    func positive(_ key: String) throws -> Double? {
+        guard let d = try double(key) else { return nil }
+        guard d > 0, d.isFinite else {
+            throw ConfigurationError(file: file, position: qualified(key), message: "\(qualified(key)) = \(d) must be above zero", hint: nil)
+        }
+        return d
+    }
+
     func strings(_ key: String) throws -> [String]? {
         switch values[key] {
         case nil: return nil

@@ -44,6 +44,31 @@ public struct JobConfig: Sendable, Equatable {
         public var kind: String?
         /// The `local` provider's compute threads; nil for one per core.
         public var threads: Int? = nil
+        /// HTTP providers: the server (default: the kind's usual local address, or api.openai.com).
+        public var baseURL: String? = nil
+        /// HTTP providers: the model's name on the server (default: the catalog's name for this kind).
+        public var serverModel: String? = nil
+        /// HTTP providers: the environment variable, or the file (absolute), holding the API key. Never the key itself.
+        public var apiKeyEnv: String? = nil
+        public var apiKeyFile: String? = nil
+        /// HTTP providers: requests in flight at once.
+        public var concurrency: Int? = nil
+        public var timeoutSeconds: Double? = nil
+        public var connectTimeoutSeconds: Double? = nil
+        /// HTTP providers: requests and tokens per minute to stay under, before the server says so.
+        public var rpm: Int? = nil
+        public var tpm: Int? = nil
+        /// HTTP providers: how long the server may stay unavailable before the run stops at its checkpoint.
+        public var giveUpAfterSeconds: Double? = nil
+        /// Dollars per million tokens, for cost reports.
+        public var pricePerMillionTokens: Double? = nil
+        /// OpenAI-compatible servers: `float` or `base64`.
+        public var encodingFormat: String? = nil
+        /// Ollama and TEI: truncate over-long inputs instead of refusing them.
+        public var truncate: Bool? = nil
+        /// Ollama: `options.num_ctx` and `keep_alive`.
+        public var numCtx: Int? = nil
+        public var keepAlive: String? = nil
     }
 
     public struct StoreSettings: Sendable, Equatable {

@@ -5,7 +5,9 @@ public enum JobLoader {
     static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch"]
     static let sourceKeys = ["kind", "input", "texts", "min_chars", "max_chars"]
     static let modelKeys = ["name", "dimensions", "path"]
-    static let providerKeys = ["kind", "threads"]
+    static let providerKeys = ["kind", "threads", "base_url", "server_model", "api_key_env", "api_key_file", "concurrency",
+                               "timeout_seconds", "connect_timeout_seconds", "rpm", "tpm", "give_up_after_seconds",
+                               "price_per_million_tokens", "encoding_format", "truncate", "num_ctx", "keep_alive"]
     static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb"]
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
@@ -98,6 +100,10 @@ public enum JobLoader {
             model["path"] = .string(absolute(p))
             values["model"] = .table(model)
         }
+        if case .table(var provider)? = values["provider"], case .string(let p)? = provider["api_key_file"] {
+            provider["api_key_file"] = .string(absolute(p))
+            values["provider"] = .table(provider)
+        }
         if case .table(var store)? = values["store"], case .array(let shards)? = store["shards"] {
             store["shards"] = .array(shards.map { shard in
                 switch shard {
@@ -155,13 +161,58 @@ public enum JobLoader {
                           minChars: try source.int("min_chars", range: 0...1_000_000) ?? 20,
                           maxChars: try source.int("max_chars", range: 1...100_000_000) ?? 100_000),
             model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536), path: try model.string("path")),
-            provider: .init(kind: try provider.string("kind"), threads: try provider.int("threads", range: 1...1_024)),
+            provider: try providerSettings(provider, file: file),
             store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability,
                          cacheMB: try store.int("cache_mb", range: 1...65_536) ?? 8),
             batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,
                          maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
                          chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 8_192,
                          bytesPerToken: try batch.double("bytes_per_token") ?? 3.0))
+    }
+
+    private static func providerSettings(_ p: ConfigTable, file: String) throws -> JobConfig.ProviderSettings {
+        var s = JobConfig.ProviderSettings(kind: try p.string("kind"), threads: try p.int("threads", range: 1...1_024))
+        s.baseURL = try p.string("base_url")
+        if let url = s.baseURL { try checkBaseURL(url, file: file, position: "provider.base_url") }
+        s.serverModel = try p.string("server_model")
+        s.apiKeyEnv = try p.string("api_key_env")
+        s.apiKeyFile = try p.string("api_key_file")
+        if s.apiKeyEnv != nil && s.apiKeyFile != nil {
+            throw ConfigurationError(file: file, position: "provider.api_key_file", message: "api_key_env and api_key_file name two places for one key",
+                                     hint: "keep one of them")
+        }
+        s.concurrency = try p.int("concurrency", range: 1...1_024)
+        s.timeoutSeconds = try p.positive("timeout_seconds")
+        s.connectTimeoutSeconds = try p.positive("connect_timeout_seconds")
+        s.rpm = try p.int("rpm", range: 1...100_000_000)
+        s.tpm = try p.int("tpm", range: 1...10_000_000_000)
+        s.giveUpAfterSeconds = try p.positive("give_up_after_seconds")
+        s.pricePerMillionTokens = try p.double("price_per_million_tokens")
+        if let price = s.pricePerMillionTokens { try checkPrice(price, file: file, position: "provider.price_per_million_tokens") }
+        s.encodingFormat = try p.string("encoding_format")
+        if let format = s.encodingFormat { try checkEncodingFormat(format, file: file, position: "provider.encoding_format") }
+        s.truncate = try p.bool("truncate")
+        s.numCtx = try p.int("num_ctx", range: 1...10_000_000)
+        s.keepAlive = try p.string("keep_alive")
+        return s
+    }
+
+    static func checkBaseURL(_ url: String, file: String, position: String) throws {
+        if URLComponents(string: url)?.host == nil || !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigurationError(file: file, position: position, message: "the base URL must be an http:// or https:// URL, not '\(url)'", hint: "e.g. http://localhost:11434")
+        }
+    }
+
+    static func checkPrice(_ price: Double, file: String, position: String) throws {
+        if price < 0 || !price.isFinite {
+            throw ConfigurationError(file: file, position: position, message: "a price can't be negative", hint: "dollars per million tokens, e.g. 0.02")
+        }
+    }
+
+    static func checkEncodingFormat(_ format: String, file: String, position: String) throws {
+        if !["float", "base64"].contains(format) {
+            throw ConfigurationError(file: file, position: position, message: "the encoding format must be float or base64, not '\(format)'", hint: nil)
+        }
     }
 
     private static func shardLocations(_ store: ConfigTable, file: String) throws -> [ShardLocation] {

@@ -25,6 +25,7 @@ public final class ReadAheadByteReader: ByteReader {
         self.shared = shared
         let thread = Thread {
             nameCurrentThread("seeder-inflate")
+            lowerCurrentThreadPriority()
             shared.produce()
         }
         thread.name = "seeder-read-ahead"

@@ -23,6 +23,9 @@ extension Pipeline {
     /// found in the shards and counted as the run's, not embedded again); only reading resumes further back.
     static let checkpointInterval: Duration = .seconds(2)
 
+    /// Chunks embedded at once: the oldest, and the next one filling the provider's idle slots.
+    static let chunksEmbeddingAtOnce = 2
+
     /// Writes `chunk` to its shards (in parallel, one transaction each), then moves the run's position past it,
     /// saving the checkpoint when `checkpointInterval` has passed.
     func commit(_ chunk: PreparedChunk, state: CommitState, options: RunOptions) async throws {
@@ -49,6 +52,27 @@ extension Pipeline {
             try await persist(state)
         }
         options.onCheckpoint?(state.run)
+    }
+
+    /// Writes the rows of a chunk that will not be committed (its embedding stopped, or an earlier chunk's did)
+    /// without moving the checkpoint, and counts what sending them cost. Returns the rows written.
+    func writeUncheckpointed(_ chunk: PreparedChunk, state: CommitState) async throws -> Int {
+        let stored = self.stored, tenant = job.store.tenant, runID = state.run.id, sourceKind = source.kind
+        let chunkEnd = chunk.checkpoint.items
+        let written: Int = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (s, batch) in chunk.batches.enumerated() where batch.count > 0 {
+                group.addTask {
+                    try await self.shards[s].write(batch, model: stored, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: sourceKind)
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        // Only the sending is counted now; the rows count as embedded and stored when the resume reaches them.
+        state.run.counters.textsSent += chunk.delta.textsSent
+        state.run.counters.batchesSent += chunk.delta.batchesSent
+        state.run.counters.tokensSent += chunk.delta.tokensSent
+        state.run.counters.tokensEstimated += chunk.delta.tokensEstimated
+        return written
     }
 
     /// Saves the run — state, checkpoint, counters, failures — in the control shard, in one transaction. With

@@ -37,7 +37,7 @@ public final class Pipeline: @unchecked Sendable {
         let limits = provider.batchLimits
         self.batcher = Batcher(maxItems: min(job.batch.maxItems, limits.maxItems ?? .max),
                                maxTokens: min(job.batch.maxTokens, limits.maxTokens ?? .max),
-                               bytesPerToken: job.batch.bytesPerToken)
+                               bytesPerToken: job.batch.bytesPerToken, maxInputTokens: limits.maxInputTokens)
         self.templates = try job.source.texts.map { try TextTemplate($0) }
         self.logger = logger
     }
@@ -59,21 +59,43 @@ public final class Pipeline: @unchecked Sendable {
         var itemsThisInvocation: Int64 = 0
         var lastPosition = resumeAt.items
         let state = CommitState(run: run)
-        // The commit of the previous chunk, running while the next one is prepared.
+        let gate = BatchGate(slots: provider.maxConcurrentBatches)
+        // Chunks being embedded, oldest first. The next chunk's batches take the slots the current one has no batch
+        // left for (BatchGate), so requests don't drain at chunk boundaries.
+        var embedding: [Task<PreparedChunk, Error>] = []
+        var sequence: Int64 = 0
+        // The commit of the previous chunk, running while the next ones are embedded.
         var pending: Task<Void, Error>?
+        // Set when the input itself fails (data error): the chunks read before the damage still commit.
+        var sourceFailed = false
+        func nextChunk() async throws -> RecordChunk? {
+            do { return try await channel.next() } catch {
+                sourceFailed = true
+                throw error
+            }
+        }
+        func commitOldest() async throws {
+            try await pending?.value
+            let prepared = try await embedding[0].value
+            embedding.removeFirst()
+            pending = Task { try await self.commit(prepared, state: state, options: options) }
+        }
         do {
-            while let chunk = try await channel.next() {
+            while let chunk = try await nextChunk() {
                 if chunk.isReplay {
                     timer.time("replay") { replay(chunk) }
                     continue
                 }
-                let prepared = try await prepare(chunk, recovered: recovered)
+                let staged = try await stage(chunk, recovered: recovered)
                 itemsThisInvocation += chunk.checkpoint.items - lastPosition
                 lastPosition = chunk.checkpoint.items
-                try await pending?.value
-                pending = Task { try await self.commit(prepared, state: state, options: options) }
+                let priority = sequence
+                sequence += 1
+                embedding.append(Task { try await self.embed(staged, sequence: priority, gate: gate) })
+                if embedding.count >= Self.chunksEmbeddingAtOnce { try await commitOldest() }
 
                 if let limit = options.limit, itemsThisInvocation >= limit {
+                    while !embedding.isEmpty { try await commitOldest() }
                     try await pending?.value
                     pending = nil
                     // Budget spent. If the input ends right here the run is done, not paused: look ahead.
@@ -88,16 +110,52 @@ public final class Pipeline: @unchecked Sendable {
                     break
                 }
             }
+            while !embedding.isEmpty { try await commitOldest() }
             try await pending?.value
         } catch {
             channel.cancel()
+            var cause = error
+            var unfinished: [PreparedChunk] = []
+            if let stopped = error as? PartialEmbedding {
+                cause = stopped.underlying
+                unfinished.append(stopped.completed)
+                embedding.removeFirst()
+            }
+            // A broken input leaves the chunks before the damage to commit, as an uninterrupted run would. After a
+            // provider or store failure, the chunks still embedding are cancelled.
+            var committing = sourceFailed
+            while committing && !embedding.isEmpty {
+                do {
+                    try await commitOldest()
+                } catch let stopped as PartialEmbedding {
+                    unfinished.append(stopped.completed)
+                    embedding.removeFirst()
+                    committing = false
+                } catch {
+                    committing = false
+                }
+            }
+            for task in embedding { task.cancel() }
+            for task in embedding {
+                switch await task.result {
+                case .success(let prepared): unfinished.append(prepared)
+                case .failure(let stopped as PartialEmbedding): unfinished.append(stopped.completed)
+                case .failure: break
+                }
+            }
+            embedding = []
             // Let a commit under way finish: what it committed is saved with the failure.
             _ = try? await pending?.value
+            // What was embedded past the last committed chunk is paid for: write it without moving the checkpoint,
+            // and a resume finds it as this run's (keysWritten) instead of paying again.
+            var saved = 0
+            for chunk in unfinished { saved += (try? await writeUncheckpointed(chunk, state: state)) ?? 0 }
+            if saved > 0 { logger.notice("kept \(saved) texts embedded past the checkpoint; resuming will not pay for them again") }
             state.run.state = .failed
-            state.run.error = String(describing: error)
+            state.run.error = String(describing: cause)
             // Best effort: if even this fails, the last saved checkpoint stands, and is consistent.
             try? await persist(state)
-            throw RunStopped(run: state.run, underlying: error)
+            throw RunStopped(run: state.run, underlying: cause)
         }
         if state.run.state != .paused {
             state.run.state = .done
@@ -114,10 +172,14 @@ public final class Pipeline: @unchecked Sendable {
         }
         var stages = timer.snapshot
         stages["source"] = sourceClock.total
+        let price = job.provider.pricePerMillionTokens
         return RunSummary(runID: run.id, job: job.name, state: run.state.rawValue, resumed: resumed, counters: run.counters,
                           itemsThisInvocation: itemsThisInvocation, wallSeconds: (ContinuousClock.now - started).seconds,
                           stageSeconds: stages, dedupSetBytes: seen.memoryBytes, model: stored.model,
-                          modelVersion: stored.version, normalizerVersion: TextNormalizer.version)
+                          modelVersion: stored.version, normalizerVersion: TextNormalizer.version,
+                          pricePerMillionTokens: price,
+                          cost: RunCounters.cost(tokens: run.counters.tokensSent, pricePerMillionTokens: price),
+                          costAvoided: RunCounters.cost(tokens: run.counters.tokensAvoided, pricePerMillionTokens: price))
     }
 
     /// The keys `runID` wrote to any shard in chunks ending after `items`.
@@ -135,6 +197,7 @@ public final class Pipeline: @unchecked Sendable {
         let chunkSize = job.batch.chunkRecords
         let thread = Thread {
             nameCurrentThread("seeder-source")
+            lowerCurrentThreadPriority()
             do {
                 try source.read(resumeAfter: resumeAt, chunkSize: chunkSize) { chunk in
                     clock.pause()
@@ -181,6 +244,8 @@ public final class Pipeline: @unchecked Sendable {
                 previous.state = .running
                 previous.error = nil
                 previous.attempts += 1
+                previous.providerModel = provider.providerModel ?? previous.providerModel
+                previous.pricePerMillionTokens = job.provider.pricePerMillionTokens
                 previous.updatedAt = Date()
                 let snapshot = previous
                 try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
@@ -192,7 +257,8 @@ public final class Pipeline: @unchecked Sendable {
                             tenant: job.store.tenant, provider: provider.kind, sourceKind: job.source.kind, input: job.source.input,
                             normalizerVersion: TextNormalizer.version, shardNames: ring.shardNames, state: .running,
                             checkpoint: .start, counters: RunCounters(), error: nil, startedAt: now, updatedAt: now,
-                            finishedAt: nil, activeSeconds: 0, attempts: 1)
+                            finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel,
+                            pricePerMillionTokens: job.provider.pricePerMillionTokens)
         try await control.run { try $0.insertRun(run) }
         return (run, false)
     }

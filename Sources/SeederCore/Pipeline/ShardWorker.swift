@@ -98,4 +98,9 @@ final class Flag: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         value = false
     }
+
+    var isSet: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return value
+    }
 }

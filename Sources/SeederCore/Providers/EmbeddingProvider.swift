@@ -14,18 +14,31 @@ public struct EmbeddingInput: Sendable {
 
 /// Vectors for a batch, row-major in one flat array: row `i` is `values[i*dimensions ..< (i+1)*dimensions]`.
 /// One allocation per batch, not per vector.
+///
+/// A provider may fail single inputs while embedding the rest (a server that refuses one text as too long even
+/// alone): those inputs are listed in `failed` and have no row, so `rows == batch.count - failed.count` and row
+/// `r` belongs to the `r`-th input not in `failed` (``inputIndices``). A consumer that ignores `failed` sees a
+/// row count that doesn't match its batch and stops, rather than storing a vector under the wrong text.
 public struct EmbeddingMatrix: Sendable, Equatable {
     public var rows: Int
     public var dimensions: Int
     public var values: [Float]
     /// Tokens the provider reports it used, when it does.
     public var tokensUsed: Int?
+    /// Inputs that could not be embedded: index in the batch → the reason (the server's message).
+    public var failed: [Int: String]
 
-    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil) {
+    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil, failed: [Int: String] = [:]) {
         self.rows = rows
         self.dimensions = dimensions
         self.values = values
         self.tokensUsed = tokensUsed
+        self.failed = failed
+    }
+
+    /// For each row, the index of its input in the batch of `batchSize` inputs.
+    public func inputIndices(batchSize: Int) -> [Int] {
+        failed.isEmpty ? Array(0..<batchSize) : (0..<batchSize).filter { failed[$0] == nil }
     }
 }
 
@@ -41,18 +54,33 @@ public protocol EmbeddingProvider: Sendable {
     /// The largest request the provider accepts (OpenAI: 2,048 inputs and 300,000 tokens; TEI: its
     /// `max_client_batch_size` and `max_batch_tokens`). The batcher uses the smaller of these and the job's.
     var batchLimits: BatchLimits { get }
-    /// Embeds one batch.
+    /// How many batches the pipeline may have in `embed` at once (an HTTP provider's request concurrency).
+    var maxConcurrentBatches: Int { get }
+    /// Embeds one batch. May be called concurrently, up to `maxConcurrentBatches` times.
     func embed(_ batch: [EmbeddingInput]) async throws -> EmbeddingMatrix
+    /// What the server says it serves (TEI: `{"model_id":…,"model_sha":…}`), recorded with the run; nil when unknown.
+    var providerModel: String? { get }
+    /// Releases what the provider holds (an HTTP provider's connection pool); call once, after the last `embed`.
+    func shutdown() async throws
+}
+
+extension EmbeddingProvider {
+    public var providerModel: String? { nil }
+    public func shutdown() async throws {}
 }
 
 /// Per-request limits of a provider; nil means no limit of its own.
 public struct BatchLimits: Sendable, Equatable {
     public var maxItems: Int?
     public var maxTokens: Int?
+    /// The longest input the server takes, in tokens (TEI's `max_input_length`), when it is known to be shorter
+    /// than the model's: it cuts longer ones there (or refuses them), so token estimates are capped at it.
+    public var maxInputTokens: Int?
 
-    public init(maxItems: Int? = nil, maxTokens: Int? = nil) {
+    public init(maxItems: Int? = nil, maxTokens: Int? = nil, maxInputTokens: Int? = nil) {
         self.maxItems = maxItems
         self.maxTokens = maxTokens
+        self.maxInputTokens = maxInputTokens
     }
 
     public static let none = BatchLimits()
@@ -60,4 +88,5 @@ public struct BatchLimits: Sendable, Equatable {
 
 extension EmbeddingProvider {
     public var batchLimits: BatchLimits { .none }
+    public var maxConcurrentBatches: Int { 1 }
 }

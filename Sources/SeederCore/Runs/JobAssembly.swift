@@ -6,7 +6,7 @@ import Foundation
 public struct JobAssembly: Sendable {
     public let job: JobConfig
     public let spec: ModelSpec
-    public let provider: EmbeddingProvider
+    public private(set) var provider: EmbeddingProvider
     public let source: RecordSource
     public let shards: [ShardWorker]
 
@@ -20,6 +20,19 @@ public struct JobAssembly: Sendable {
         self.spec = spec
         let dimensions = job.model.dimensions ?? spec.dimensions
         let kind = job.provider.kind ?? spec.defaultProvider
+        guard Self.providerKinds.contains(kind) else {
+            var message = "unknown provider '\(kind)'"
+            if let near = Spelling.closest(to: kind, among: Self.providerKinds) { message += " — did you mean '\(near)'?" }
+            throw ConfigurationError(file: file, position: "provider.kind", message: message, hint: "known providers: \(Self.providerKinds.joined(separator: ", "))")
+        }
+        if kind != "hash" && dimensions != spec.dimensions {
+            guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
+                throw ConfigurationError(file: file, position: "model.dimensions",
+                                         message: "\(spec.alias) can't produce \(dimensions) dimensions",
+                                         hint: spec.minimumDimensions.map { "it supports \($0) to \(spec.dimensions) (Matryoshka)" } ?? "it has a fixed size of \(spec.dimensions)")
+            }
+        }
+
         switch kind {
         case "hash":
             let journal = try environment["SEEDER_HASH_JOURNAL"].map { try ProviderJournal(path: $0) }
@@ -31,24 +44,14 @@ public struct JobAssembly: Sendable {
             }
             provider = try LocalEmbeddingProvider(spec: spec, explicitPath: job.model.path, threads: job.provider.threads,
                                                   locator: ModelLocator(environment: environment))
+        case "openai", "ollama", "tei":
+            provider = try HTTPProviderFactory.make(kind: EmbeddingServerKind(rawValue: kind) ?? .openai, spec: spec, dimensions: dimensions,
+                                                    job: job, environment: environment)
         default:
-            guard Self.providerKinds.contains(kind) else {
-                var message = "unknown provider '\(kind)'"
-                if let near = Spelling.closest(to: kind, among: Self.providerKinds) { message += " — did you mean '\(near)'?" }
-                throw ConfigurationError(file: file, position: "provider.kind", message: message, hint: "known providers: \(Self.providerKinds.joined(separator: ", "))")
-            }
             throw ConfigurationError(file: file, position: "provider.kind",
                                      message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
                                      hint: "use --provider hash for a dry run with stand-in vectors")
         }
-        if kind != "hash" && dimensions != spec.dimensions {
-            guard let minimum = spec.minimumDimensions, dimensions >= minimum, dimensions < spec.dimensions else {
-                throw ConfigurationError(file: file, position: "model.dimensions",
-                                         message: "\(spec.alias) can't produce \(dimensions) dimensions",
-                                         hint: spec.minimumDimensions.map { "it supports \($0) to \(spec.dimensions) (Matryoshka)" } ?? "it has a fixed size of \(spec.dimensions)")
-            }
-        }
-
         switch job.source.kind {
         case "wikipedia-abstracts":
             source = WikipediaAbstractsSource(path: job.source.input, options: .init(minChars: job.source.minChars, maxChars: job.source.maxChars))
@@ -64,10 +67,16 @@ public struct JobAssembly: Sendable {
 
     /// Assembles a job on a Dispatch thread: opening and migrating SQLite files blocks, and must not hold up a
     /// thread of Swift's cooperative pool.
+    /// A TEI provider then reads the server's `/info` once: its batch limits replace the defaults, and the model it
+    /// serves is recorded with the run; a server that doesn't answer stops here (exit 69).
     public static func assemble(_ job: JobConfig) async throws -> JobAssembly {
-        try await withCheckedThrowingContinuation { continuation in
+        var assembly = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try JobAssembly(job: job) }) }
         }
+        if let http = assembly.provider as? HTTPEmbeddingProvider, http.settings.kind == .tei {
+            assembly.provider = try await http.readingServerInfo()
+        }
+        return assembly
     }
 
     /// A pipeline over these parts.

@@ -26,6 +26,8 @@ public struct RunCounters: Codable, Sendable, Equatable {
     public var tokensSent: Int64 = 0
     /// The part of `tokensSent` that is an estimate (from UTF-8 bytes), not a provider's count.
     public var tokensEstimated: Int64 = 0
+    /// Estimated tokens not sent because the text was a duplicate in this run or already stored: what dedup saved.
+    public var tokensAvoided: Int64 = 0
     /// Compressed input bytes consumed (progress).
     public var inputBytesRead: Int64 = 0
 
@@ -33,7 +35,7 @@ public struct RunCounters: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case itemsRead, records, skipped, texts, duplicatesInRun, alreadyStored, embedded, stored, textsSent, batchesSent,
-             tokensSent, tokensEstimated, inputBytesRead
+             tokensSent, tokensEstimated, tokensAvoided, inputBytesRead
     }
 
     /// Counters saved by an older seeder lack the newer fields: those start at zero.
@@ -53,10 +55,16 @@ public struct RunCounters: Codable, Sendable, Equatable {
         tokensSent = try value(.tokensSent)
         // Before this field existed every count was an estimate.
         tokensEstimated = try c.decodeIfPresent(Int64.self, forKey: .tokensEstimated) ?? tokensSent
+        tokensAvoided = try value(.tokensAvoided)
         inputBytesRead = try value(.inputBytesRead)
     }
 
     public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
+
+    /// Dollars for `tokens` at `pricePerMillionTokens`; nil without a price.
+    public static func cost(tokens: Int64, pricePerMillionTokens: Double?) -> Double? {
+        pricePerMillionTokens.map { Double(tokens) * $0 / 1_000_000 }
+    }
 
     /// Adds a chunk's counts (positions are set, not added: see the pipeline's commit stage).
     mutating func add(_ d: RunCounters) {
@@ -71,6 +79,7 @@ public struct RunCounters: Codable, Sendable, Equatable {
         batchesSent += d.batchesSent
         tokensSent += d.tokensSent
         tokensEstimated += d.tokensEstimated
+        tokensAvoided += d.tokensAvoided
     }
 
     mutating func addSkips(_ skips: [SkipReason: Int]) {

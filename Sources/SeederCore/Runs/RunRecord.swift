@@ -33,6 +33,10 @@ public struct RunRecord: Sendable, Equatable {
     /// Seconds spent working, summed over every attempt (time between attempts not counted).
     public var activeSeconds: Double
     public var attempts: Int
+    /// What the provider's server said it serves when the run last started (TEI: `{"model_id":…,"model_sha":…}`).
+    public var providerModel: String? = nil
+    /// Dollars per million tokens as last configured for the run (its `seeder run` invocation's job and flags).
+    public var pricePerMillionTokens: Double? = nil
 
     /// Items per second of active time.
     public var rate: Double { activeSeconds > 0 ? Double(counters.itemsRead) / activeSeconds : 0 }

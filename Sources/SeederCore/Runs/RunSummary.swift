@@ -18,4 +18,10 @@ public struct RunSummary: Sendable, Codable {
     public var model: String
     public var modelVersion: String
     public var normalizerVersion: String
+    /// The job's price per million tokens, when it sets one.
+    public var pricePerMillionTokens: Double? = nil
+    /// What the tokens sent cost, and what the tokens not sent (duplicates, already stored) would have cost, at that
+    /// price; nil without one.
+    public var cost: Double? = nil
+    public var costAvoided: Double? = nil
 }

@@ -13,13 +13,15 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable, Comparable {
     case invalidUTF8 = "invalid_utf8"
     /// The item was structurally broken (missing elements, bad attributes…).
     case malformed
+    /// The embedding provider refused the text even alone (too long for the model…); the detail is its message.
+    case providerRefused = "provider_refused"
 
     /// Whether a skip of this kind is also written to the failures table with its detail.
     /// Policy skips (empty, debris, short) are only counted: a real dump has millions of them.
     public var isFailure: Bool {
         switch self {
         case .empty, .markup, .tooShort: return false
-        case .tooLong, .invalidUTF8, .malformed: return true
+        case .tooLong, .invalidUTF8, .malformed, .providerRefused: return true
         }
     }
 

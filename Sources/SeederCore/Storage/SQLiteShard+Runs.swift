@@ -5,7 +5,7 @@ extension SQLiteShard {
     private static let runColumns = """
         run_id, job, model_alias, model, model_version, dimensions, tenant_id, provider, source_kind, input,
         normalizer_version, shard_names, state, checkpoint, counters, error, started_at, updated_at, finished_at,
-        active_seconds, attempts
+        active_seconds, attempts, provider_model, price_per_million_tokens
         """
 
     /// The latest run of this job and model that did not finish, if any.
@@ -41,7 +41,7 @@ extension SQLiteShard {
         try db.transaction {
             let statement = try db.cachedStatement("""
                 INSERT INTO seeder_runs (\(Self.runColumns))
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
                 """)
             try statement.bind(run.id, at: 1)
             try statement.bind(run.job, at: 2)
@@ -64,6 +64,8 @@ extension SQLiteShard {
             if let f = run.finishedAt { try statement.bind(f.timeIntervalSince1970, at: 19) } else { try statement.bindNull(at: 19) }
             try statement.bind(run.activeSeconds, at: 20)
             try statement.bind(Int64(run.attempts), at: 21)
+            if let p = run.providerModel { try statement.bind(p, at: 22) } else { try statement.bindNull(at: 22) }
+            if let p = run.pricePerMillionTokens { try statement.bind(p, at: 23) } else { try statement.bindNull(at: 23) }
             try statement.run()
         }
     }
@@ -74,7 +76,9 @@ extension SQLiteShard {
         try db.transaction {
             let statement = try db.cachedStatement("""
                 UPDATE seeder_runs SET state = ?2, checkpoint = ?3, counters = ?4, error = ?5, updated_at = ?6,
-                  finished_at = ?7, active_seconds = ?8, attempts = ?9 WHERE run_id = ?1
+                  finished_at = ?7, active_seconds = ?8, attempts = ?9, provider_model = COALESCE(?10, provider_model),
+                  price_per_million_tokens = ?11
+                WHERE run_id = ?1
                 """)
             try statement.bind(run.id, at: 1)
             try statement.bind(run.state.rawValue, at: 2)
@@ -85,6 +89,8 @@ extension SQLiteShard {
             if let f = run.finishedAt { try statement.bind(f.timeIntervalSince1970, at: 7) } else { try statement.bindNull(at: 7) }
             try statement.bind(run.activeSeconds, at: 8)
             try statement.bind(Int64(run.attempts), at: 9)
+            if let p = run.providerModel { try statement.bind(p, at: 10) } else { try statement.bindNull(at: 10) }
+            if let p = run.pricePerMillionTokens { try statement.bind(p, at: 11) } else { try statement.bindNull(at: 11) }
             try statement.run()
             let insert = try db.cachedStatement("INSERT INTO seeder_failures (run_id, ordinal, record_id, reason, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
             for failure in failures {
@@ -136,6 +142,8 @@ extension SQLiteShard {
             startedAt: Date(timeIntervalSince1970: s.double(at: 16)),
             updatedAt: Date(timeIntervalSince1970: s.double(at: 17)),
             finishedAt: s.isNull(at: 18) ? nil : Date(timeIntervalSince1970: s.double(at: 18)),
-            activeSeconds: s.double(at: 19), attempts: Int(s.int64(at: 20)))
+            activeSeconds: s.double(at: 19), attempts: Int(s.int64(at: 20)),
+            providerModel: s.isNull(at: 21) ? nil : s.string(at: 21),
+            pricePerMillionTokens: s.isNull(at: 22) ? nil : s.double(at: 22))
     }
 }

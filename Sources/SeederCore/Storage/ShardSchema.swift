@@ -72,6 +72,10 @@ enum ShardSchema {
         );
         CREATE INDEX IF NOT EXISTS idx_seeder_failures_run ON seeder_failures (run_id, ordinal);
         """,
+        // 2: the model the provider's server says it serves (TEI /info: model_id, model_sha), as JSON.
+        "ALTER TABLE seeder_runs ADD COLUMN provider_model TEXT;",
+        // 3: the price per million tokens the run was given, so `seeder status` prices its tokens as the run did.
+        "ALTER TABLE seeder_runs ADD COLUMN price_per_million_tokens REAL;",
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

@@ -14,3 +14,15 @@ func nameCurrentThread(_ name: String) {
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     #endif
 }
+
+/// Lowers the calling thread's scheduling priority (nice +`steps`) on Linux. For threads whose work runs ahead of
+/// the pipeline behind a bounded buffer (the source's parser and decompressor): when the cores are contended, the
+/// threads that turn provider answers into the next requests go first. Best effort.
+func lowerCurrentThreadPriority(by steps: Int32 = 5) {
+    #if canImport(Glibc)
+    // On Linux the nice value is per thread: PRIO_PROCESS with who = 0 is the calling thread alone.
+    let which = __priority_which_t(PRIO_PROCESS.rawValue)
+    let current = getpriority(which, 0)
+    _ = setpriority(which, 0, current + steps)
+    #endif
+}
