@@ -18,10 +18,12 @@ final class BatchGate: @unchecked Sendable {
     /// Waiters cancelled before they were queued.
     private var cancelled: Set<UInt64> = []
     private var nextID: UInt64 = 0
+    private var closed = false
 
     init(slots: Int) { free = max(1, slots) }
 
-    /// Waits for a slot; throws `CancellationError` if the task is cancelled first. Pair with ``release()``.
+    /// Waits for a slot; throws `CancellationError` if the task is cancelled first or the gate is closed. Pair with
+    /// ``release()``.
     func acquire(priority: Int64) async throws {
         let id: UInt64 = lock.withLock {
             nextID += 1
@@ -30,7 +32,7 @@ final class BatchGate: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 lock.lock()
-                if cancelled.remove(id) != nil {
+                if cancelled.remove(id) != nil || closed {
                     lock.unlock()
                     continuation.resume(throwing: CancellationError())
                 } else if free > 0 {
@@ -54,6 +56,17 @@ final class BatchGate: @unchecked Sendable {
                 lock.unlock()
             }
         }
+    }
+
+    /// Refuses every waiting and later ``acquire(priority:)``: once a batch has failed, no other batch of any chunk
+    /// starts, so nothing more is paid for in a run that is stopping.
+    func close() {
+        lock.lock()
+        closed = true
+        let refused = waiters
+        waiters = []
+        lock.unlock()
+        for waiter in refused { waiter.continuation.resume(throwing: CancellationError()) }
     }
 
     /// Tasks waiting for a slot.

@@ -195,12 +195,15 @@ extension Pipeline {
         return await withTaskGroup(of: (Int, Result<EmbeddingMatrix, any Error>).self) { group in
             var results = [EmbeddingMatrix?](repeating: nil, count: ranges.count)
             var failure: (any Error)?
+            // The first real failure is the cause; the cancellations it triggers (here, or by closing the gate) are not.
+            func note(_ error: any Error) {
+                if failure == nil || (failure is CancellationError && !(error is CancellationError)) { failure = error }
+            }
             func collect(_ index: Int, _ result: Result<EmbeddingMatrix, any Error>) {
                 switch result {
                 case .success(let matrix): results[index] = matrix
                 case .failure(let error):
-                    // The first failure is the cause; cancellations it triggers are not.
-                    if failure == nil { failure = error }
+                    note(error)
                     group.cancelAll()
                 }
             }
@@ -208,7 +211,7 @@ extension Pipeline {
                 do {
                     try await gate.acquire(priority: priority)
                 } catch {
-                    if failure == nil { failure = error }
+                    note(error)
                     break
                 }
                 // A batch that failed meanwhile stops the submissions.
@@ -223,6 +226,8 @@ extension Pipeline {
                         return (index, .success(try await provider.embed(slice)))
                     } catch {
                         _ = failed.set()
+                        // The run stops: no batch of this chunk or the next one starts after this.
+                        gate.close()
                         return (index, .failure(error))
                     }
                 }

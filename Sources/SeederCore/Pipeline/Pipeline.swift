@@ -139,7 +139,10 @@ public final class Pipeline: @unchecked Sendable {
             for task in embedding {
                 switch await task.result {
                 case .success(let prepared): unfinished.append(prepared)
-                case .failure(let stopped as PartialEmbedding): unfinished.append(stopped.completed)
+                case .failure(let stopped as PartialEmbedding):
+                    unfinished.append(stopped.completed)
+                    // A later chunk's batch may have failed first, and closed the gate on this one's.
+                    if cause is CancellationError, !(stopped.underlying is CancellationError) { cause = stopped.underlying }
                 case .failure: break
                 }
             }

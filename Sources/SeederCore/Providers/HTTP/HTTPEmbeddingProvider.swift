@@ -248,8 +248,12 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         try await requestSlots.acquire(priority: 0)
         defer { requestSlots.release() }
         try await pacer.acquire(tokens: tokens)
+        // A request on the wire is not cancelled with its batch (a run stopping): the server answers it and bills
+        // it anyway, so its answer is awaited (within the request timeout) and kept.
+        let transport = self.transport, timeout = settings.requestTimeout
+        let sending = Task { try await transport.send(request, timeout: timeout) }
         do {
-            return .success(try await transport.send(request, timeout: settings.requestTimeout))
+            return .success(try await sending.value)
         } catch let error as TransportError {
             return .failure(error)
         }
