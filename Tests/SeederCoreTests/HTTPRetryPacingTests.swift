@@ -6,7 +6,7 @@ final class HTTPRetryPacingTests: XCTestCase {
     private let now = Date(timeIntervalSince1970: 1_700_000_000)
 
     private func decide(_ outcome: RequestOutcome, attempt: Int = 0, bad: Int = 0, policy: RetryPolicy = .standard) -> RetryDecision {
-        var random = SeededRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         return policy.decide(outcome, attempt: attempt, badResponses: bad, now: now, random: &random)
     }
 
@@ -67,7 +67,7 @@ final class HTTPRetryPacingTests: XCTestCase {
 
     func testBackoffBoundsAndDeterminism() {
         let policy = RetryPolicy(baseDelay: .milliseconds(100), maxDelay: .seconds(2))
-        var random = SeededRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         for attempt in 0..<20 {
             let bound = min(2.0, 0.1 * pow(2, Double(attempt)))
             for _ in 0..<50 {
@@ -76,7 +76,7 @@ final class HTTPRetryPacingTests: XCTestCase {
                 XCTAssertLessThanOrEqual(delay, bound + 1e-9)
             }
         }
-        var a = SeededRandom(seed: 7), b = SeededRandom(seed: 7)
+        var a = SplitMix64(seed: 7), b = SplitMix64(seed: 7)
         XCTAssertEqual((0..<5).map { _ in policy.backoff(attempt: 3, random: &a) }, (0..<5).map { _ in policy.backoff(attempt: 3, random: &b) })
         XCTAssertEqual(policy.backoff(attempt: 10_000, random: &a) <= .seconds(2), true, "huge attempts don't overflow")
     }
@@ -136,7 +136,7 @@ final class HTTPRetryPacingTests: XCTestCase {
     /// sometimes pause a while), for `minutes` simulated minutes against one pure budget.
     private func simulate(rpm: Int?, tpm: Int?, workers: Int, minutes: Double, tokens: ClosedRange<Int>,
                           idle: Bool, seed: UInt64) -> (sends: [Send], maxEntries: Int) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var budget = RateBudget(requestsPerMinute: rpm, tokensPerMinute: tpm, now: 0)
         var next = (0..<workers).map { _ in Double.random(in: 0..<1, using: &random) }
         var sends: [Send] = [], maxEntries = 0

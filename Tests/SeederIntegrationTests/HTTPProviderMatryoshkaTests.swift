@@ -15,29 +15,10 @@ final class HTTPProviderMatryoshkaTests: XCTestCase {
     }
 
     private func runNomicShortened(through kind: String, path embedPath: String) async throws {
-        var config = FakeServerConfiguration()
-        config.dimensions = 768
-        let server = FakeEmbeddingServer(config)
-        try await server.start()
-        addTeardownBlock { try? await server.shutdown() }
+        let server = try await startFakeServer(self) { $0.dimensions = 768 }
         let dir = try makeTemporaryDirectory(self)
-        let path = dir + "/job.toml"
-        try """
-            [source]
-            kind = "wikipedia-abstracts"
-            input = "\(Repo.abstractsSample)"
-            [model]
-            name = "minilm-l6"
-            [provider]
-            kind = "tei"
-            base_url = "\(server.baseURL)"
-            [store]
-            shards = ["\(dir)/s0.sqlite"]
-            durability = "normal"
-            [batch]
-            max_items = 16
-            chunk_records = 100
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        // The file names tei; --provider below picks the kind under test.
+        let path = try writeHTTPJob(in: dir, kind: "tei", baseURL: server.baseURL, concurrency: nil, shards: 1)
         let run = try SeederBinary.locate().run(["run", path, "--model", "nomic-v1.5", "--dimensions", "256",
                                                  "--provider", kind, "--quiet"])
         XCTAssertEqual(run.status, 0, run.stderr)

@@ -7,36 +7,11 @@ import XCTest
 /// for its text, each text is paid for once, and faults the server throws end in the same complete shards.
 final class HTTPProviderRunTests: XCTestCase {
     private func startServer(_ configure: (inout FakeServerConfiguration) -> Void = { _ in }) async throws -> FakeEmbeddingServer {
-        var config = FakeServerConfiguration()
-        config.dimensions = 384
-        configure(&config)
-        let server = FakeEmbeddingServer(config)
-        try await server.start()
-        addTeardownBlock { try? await server.shutdown() }
-        return server
+        try await startFakeServer(self, configure)
     }
 
     private func job(at dir: String, kind: String, baseURL: String, concurrency: Int = 4, extra: String = "") throws -> String {
-        let path = dir + "/job.toml"
-        try """
-            [source]
-            kind = "wikipedia-abstracts"
-            input = "\(Repo.abstractsSample)"
-            [model]
-            name = "minilm-l6"
-            [provider]
-            kind = "\(kind)"
-            base_url = "\(baseURL)"
-            concurrency = \(concurrency)
-            \(extra)
-            [store]
-            shards = ["\(dir)/s0.sqlite", "\(dir)/s1.sqlite"]
-            durability = "normal"
-            [batch]
-            max_items = 16
-            chunk_records = 100
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try writeHTTPJob(in: dir, kind: kind, baseURL: baseURL, concurrency: concurrency, extra: extra)
     }
 
     /// Every row's vector is the fake server's for the stored text; returns the texts.

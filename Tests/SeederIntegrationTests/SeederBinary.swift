@@ -1,3 +1,4 @@
+import FakeEmbeddingServer
 import Foundation
 import XCTest
 
@@ -95,4 +96,41 @@ func writeJob(at path: String, input: String, shards: [String], extra: String = 
         chunk_records = \(chunkRecords)
         \(extra)
         """.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// Writes `dir/job.toml`: the abstracts sample through an HTTP provider (`kind` at `baseURL`) into `shards` shards
+/// under `dir`, batches of 16, chunks of 100 records. Returns its path.
+func writeHTTPJob(in dir: String, kind: String, baseURL: String, concurrency: Int? = 4, shards: Int = 2, extra: String = "") throws -> String {
+    let path = dir + "/job.toml"
+    let list = (0..<shards).map { "\"\(dir)/s\($0).sqlite\"" }.joined(separator: ", ")
+    try """
+        [source]
+        kind = "wikipedia-abstracts"
+        input = "\(Repo.abstractsSample)"
+        [model]
+        name = "minilm-l6"
+        [provider]
+        kind = "\(kind)"
+        base_url = "\(baseURL)"
+        \(concurrency.map { "concurrency = \($0)" } ?? "")
+        \(extra)
+        [store]
+        shards = [\(list)]
+        durability = "normal"
+        [batch]
+        max_items = 16
+        chunk_records = 100
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// A fake embedding server on loopback for the rest of `test`, configured by `configure`.
+func startFakeServer(_ test: XCTestCase, _ configure: (inout FakeServerConfiguration) -> Void = { _ in }) async throws -> FakeEmbeddingServer {
+    var config = FakeServerConfiguration()
+    config.dimensions = 384
+    configure(&config)
+    let server = FakeEmbeddingServer(config)
+    try await server.start()
+    test.addTeardownBlock { try? await server.shutdown() }
+    return server
 }

@@ -6,37 +6,15 @@ import XCTest
 /// A TEI run reads `/info` once at startup: its limits size the batches, its model is recorded with the run.
 final class TEIInfoRunTests: XCTestCase {
     private func job(at dir: String, baseURL: String, extra: String = "") throws -> String {
-        let path = dir + "/job.toml"
-        try """
-            [source]
-            kind = "wikipedia-abstracts"
-            input = "\(Repo.abstractsSample)"
-            [model]
-            name = "minilm-l6"
-            [provider]
-            kind = "tei"
-            base_url = "\(baseURL)"
-            concurrency = 4
-            \(extra)
-            [store]
-            shards = ["\(dir)/s0.sqlite", "\(dir)/s1.sqlite"]
-            durability = "normal"
-            [batch]
-            max_items = 16
-            chunk_records = 100
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try writeHTTPJob(in: dir, kind: "tei", baseURL: baseURL, extra: extra)
     }
 
     func testInfoLimitsSizeTheBatchesAndTheServedModelIsRecordedWithTheRun() async throws {
-        var config = FakeServerConfiguration()
-        config.dimensions = 384
-        config.modelName = "sentence-transformers/all-MiniLM-L6-v2"
-        config.modelSHA = "8b3219a92973c328a8e22fadcfa821b5dc75636a"
-        config.faults.maxItems = 5
-        let server = FakeEmbeddingServer(config)
-        try await server.start()
-        addTeardownBlock { try? await server.shutdown() }
+        let server = try await startFakeServer(self) { config in
+            config.modelName = "sentence-transformers/all-MiniLM-L6-v2"
+            config.modelSHA = "8b3219a92973c328a8e22fadcfa821b5dc75636a"
+            config.faults.maxItems = 5
+        }
         let dir = try makeTemporaryDirectory(self)
         let path = try job(at: dir, baseURL: server.baseURL)
         let seeder = try SeederBinary.locate()

@@ -322,14 +322,14 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
 /// A random number generator shared by concurrent requests: seeded in tests, seeded from the system's otherwise.
 final class LockedRandom: @unchecked Sendable {
     private let lock = NSLock()
-    private var generator: SeededRandom
+    private var generator: SplitMix64
 
     init(seed: UInt64?) {
         var system = SystemRandomNumberGenerator()
-        generator = SeededRandom(seed: seed ?? system.next())
+        generator = SplitMix64(seed: seed ?? system.next())
     }
 
-    func with<T>(_ body: (inout SeededRandom) -> T) -> T {
+    func with<T>(_ body: (inout SplitMix64) -> T) -> T {
         lock.withLock { body(&generator) }
     }
 }
