@@ -144,6 +144,29 @@ final class HTTPEmbeddingProviderTests: XCTestCase {
         XCTAssertTrue(times.dropFirst().allSatisfy { $0 >= 2 }, "nothing goes during the 429's pause: \(times)")
     }
 
+    func testARequestWaitingForTheSlotDoesNotSlipOutBetweenA429AndItsPause() async throws {
+        // One slot, two batches: the second waits for the slot while the first is answered 429. It must go after
+        // the server's time, not in the moment between the slot being freed and the pause being set. The real
+        // clock: a virtual one can't see a task blocked on the slot, and would deadlock.
+        let started = Date()
+        let sentAt = LockedList<Double>()
+        let transport = ScriptedTransport { request, call in
+            sentAt.append(Date().timeIntervalSince(started))
+            if call == 0 { return WireResponse(status: 429, headers: ["retry-after-ms": "300"], body: Data(#"{"error":{"message":"slow down"}}"#.utf8)) }
+            return Self.openAIAnswer(request)
+        }
+        let provider = provider(transport, pacing: .system, concurrency: 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batch in [inputs(["a"]), inputs(["bb"])] {
+                group.addTask { _ = try await provider.embed(batch) }
+            }
+            try await group.waitForAll()
+        }
+        let times = sentAt.items
+        XCTAssertEqual(times.count, 3)
+        XCTAssertTrue(times.dropFirst().allSatisfy { $0 - times[0] >= 0.29 }, "nothing goes during the 429's pause: \(times)")
+    }
+
     func testTEIMaxInputLengthCapsTheTokenEstimates() async throws {
         let tei = ScriptedTransport { _, _ in
             WireResponse(status: 200, body: Data(#"{"model_id":"m","max_client_batch_size":16,"max_batch_tokens":8192,"max_input_length":128}"#.utf8))

@@ -253,7 +253,14 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         let transport = self.transport, timeout = settings.requestTimeout
         let sending = Task { try await transport.send(request, timeout: timeout) }
         do {
-            return .success(try await sending.value)
+            let response = try await sending.value
+            // A 429 pauses everyone before this slot is freed: a request waiting for the slot would otherwise go
+            // out between the answer and the pause and earn its own 429. `send` lengthens the pause to its backoff.
+            if response.status == 429 {
+                let asked = RetryHeaders.retryDelay(response.headers, now: clock.date()) ?? settings.retry.baseDelay
+                pacer.pause(for: min(asked, settings.retry.maxDelay).inSeconds)
+            }
+            return .success(response)
         } catch let error as TransportError {
             return .failure(error)
         }
