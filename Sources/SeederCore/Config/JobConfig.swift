@@ -99,10 +99,43 @@ public struct JobConfig: Sendable, Equatable {
 
 /// A shard's stable name (what the ring hashes) and where it lives.
 public struct ShardLocation: Sendable, Equatable {
+    /// The shard's name on the ring (by default its position: "0", "1", …).
     public var name: String
+    /// A SQLite file's path, or a PostgreSQL DSN (`postgres://user@host:port/db?schema=s`); may hold a password,
+    /// so messages show ``displayPath``.
     public var path: String
     public init(name: String, path: String) {
         self.name = name
         self.path = path
+    }
+
+    /// Whether the shard is a PostgreSQL database (or schema): its path is a `postgres://` or `postgresql://` DSN.
+    public var isPostgres: Bool { Self.isPostgresDSN(path) }
+
+    public static func isPostgresDSN(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
+    }
+
+    /// The path as messages, logs and `status` show it: a DSN's password (in its user info or a `password=`
+    /// parameter) is replaced by `***`.
+    public var displayPath: String { Self.redacting(path) }
+
+    /// `text` with a DSN's password replaced by `***`; anything else unchanged.
+    public static func redacting(_ text: String) -> String {
+        guard isPostgresDSN(text), let schemeEnd = text.range(of: "://") else { return text }
+        var rest = String(text[schemeEnd.upperBound...])
+        // user:password@host — the user info ends at the last '@' before the path (a password may hold '@').
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+            rest.replaceSubrange(rest.index(after: colon)..<at, with: "***")
+        }
+        if let query = rest.firstIndex(of: "?") {
+            let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
+                item.lowercased().hasPrefix("password=") ? "password=***" : String(item)
+            }
+            rest = String(rest[...query]) + parameters.joined(separator: "&")
+        }
+        return String(text[..<schemeEnd.upperBound]) + rest
     }
 }

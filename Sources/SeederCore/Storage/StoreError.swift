@@ -11,7 +11,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var s = "shard \(shard.name) (\(shard.path)): \(message)"
+        var s = "shard \(shard.name) (\(shard.displayPath)): \(message)"
         if let hint { s += " — \(hint)" }
         return s
     }

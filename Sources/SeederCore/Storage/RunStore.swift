@@ -1,0 +1,44 @@
+/// Where a job's runs, checkpoints and failures live: the control shard (the first SQLite shard), or a control
+/// PostgreSQL database (`store.control`, by default the first shard's).
+public protocol RunStore: AnyObject, Sendable {
+    /// The latest run of this job, model and tenant that did not finish, if any.
+    func resumableRun(job: String, model: StoredModel, tenant: String) async throws -> RunRecord?
+
+    /// Every run, newest first, optionally of one job.
+    func runs(job: String?) async throws -> [RunRecord]
+
+    /// Records a new run.
+    func insertRun(_ run: RunRecord) async throws
+
+    /// Saves a run's state, checkpoint, counters and the failures of the chunks committed since the last save,
+    /// in one transaction: after a crash, the counters and failures are exactly those of the checkpoint.
+    func saveProgress(of run: RunRecord, failures: [RecordFailure]) async throws
+
+    /// The failures recorded for a run, in input order.
+    func failures(runID: String) async throws -> [RecordFailure]
+
+    /// Takes the lock that keeps two runs of one job, model and tenant apart, for as long as this store is open
+    /// (or until ``unlockRun()``); throws ``RunLockHeld``, saying who holds it, when another process does.
+    func lockRun(job: String, model: StoredModel, tenant: String) async throws
+
+    /// Gives the run lock back (closing the store, or the process ending, does too).
+    func unlockRun() async throws
+}
+
+/// Another process is running the same job, model and tenant.
+public struct RunLockHeld: Error, Sendable, CustomStringConvertible {
+    public var job: String
+    public var model: String
+    /// Who holds it, as the store knows it (PostgreSQL: the session's application name, address and start).
+    public var holder: String
+
+    public init(job: String, model: String, holder: String) {
+        self.job = job
+        self.model = model
+        self.holder = holder
+    }
+
+    public var description: String {
+        "another run of \(job) with \(model) holds the run lock (\(holder)) — wait for it to finish, or stop it first"
+    }
+}
