@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Model alias or canonical id (see `seeder models`).") var model: String?
     @Option(help: "Input file, overriding source.input.") var input: String?
-    @Option(help: "Comma-separated shard files, overriding store.shards.") var shards: String?
+    @Option(help: "Comma-separated shard files or postgres:// DSNs (no password: PGPASSWORD or ~/.pgpass), overriding store.shards.") var shards: String?
     @Option(help: "Provider kind: local (the native MiniLM model), openai, ollama, tei, or hash (stand-in vectors).") var provider: String?
     @Option(name: .customLong("model-path"), help: "The local provider's Hugging Face model directory (default: $SEEDER_MODELS, then the Hugging Face cache).") var modelPath: String?
     @Option(help: "The local provider's compute threads (default: one per core).") var threads: Int?

@@ -2,16 +2,16 @@ import ArgumentParser
 import Foundation
 import SeederCore
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show each run: job, model, state, counts, position, elapsed time and rate.")
 
     @Argument(help: "Jobs to show (names or paths); all jobs in ./jobs when none.") var jobs: [String] = []
-    @Option(help: "Comma-separated shard files, overriding the job's store.shards.") var shards: String?
+    @Option(help: "Comma-separated shard files or postgres:// DSNs, overriding the job's store.shards.") var shards: String?
     @Flag(help: "Print JSON.") var json = false
 
-    func run() throws {
+    func run() async throws {
         do {
             let directory = JobLoader.jobsDirectory()
             let names = jobs.isEmpty ? JobLoader.listNames(in: directory) : jobs
@@ -21,11 +21,20 @@ struct StatusCommand: ParsableCommand {
             for name in names {
                 var job = try JobLoader.load(path: try JobLoader.locate(name, jobsDirectory: directory))
                 prices[job.name] = job.provider.pricePerMillionTokens
-                if let shards { job = job.applying(JobOverrides(shards: JobOverrides.shardList(shards))) }
-                guard let control = job.store.shards.first, FileManager.default.fileExists(atPath: control.path) else { continue }
-                let shard = try SQLiteShard(location: control, durability: job.store.durability, readOnly: true)
+                if let shards {
+                    let overrides = JobOverrides(shards: JobOverrides.shardList(shards))
+                    try overrides.validate()
+                    job = job.applying(overrides)
+                }
+                let control = job.store.controlLocation
                 // Jobs that share a control shard would list the same runs twice.
-                if seenControl.insert(control.path + "\u{0}" + job.name).inserted {
+                guard seenControl.insert(control.path + "\u{0}" + job.name).inserted else { continue }
+                if control.isPostgres {
+                    let store = try await StoreOpener.offPool { try PostgresRunStore(location: control, applicationName: StoreOpener.applicationName) }
+                    runs += try await store.runs(job: job.name)
+                } else if FileManager.default.fileExists(atPath: control.path) {
+                    // Read-only: status never creates or migrates a shard file.
+                    let shard = try SQLiteShard(location: control, durability: job.store.durability, readOnly: true)
                     runs += try shard.runs(job: job.name)
                 }
             }

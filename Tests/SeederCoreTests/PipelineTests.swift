@@ -8,8 +8,9 @@ final class PipelineTests: XCTestCase {
                  "tau upsilon", "phi chi psi", "omega", "alpha beta gamma"]
 
     func run(_ job: JobConfig, provider: CountingProvider, records: [Record], options: RunOptions = RunOptions()) async throws -> RunSummary {
+        let (shards, runs) = try openStores(job)
         let pipeline = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: records),
-                                    provider: provider, shards: try openShards(job))
+                                    provider: provider, shards: shards, runs: runs)
         return try await pipeline.run(options)
     }
 
@@ -151,11 +152,12 @@ final class PipelineTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)
         let long = String(repeating: "a", count: 3000)
+        let (shards, runs) = try openStores(job)
         let plain = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
-                                 provider: CountingProvider(), shards: try openShards(job))
+                                 provider: CountingProvider(), shards: shards, runs: runs)
         XCTAssertEqual(plain.estimatedTokens(long), 256, "the model's maximum input")
         let capped = try Pipeline(job: job, spec: ModelCatalog.lookup("minilm-l6")!, source: ArraySource(records: []),
-                                  provider: CountingProvider(limits: BatchLimits(maxInputTokens: 100)), shards: try openShards(job))
+                                  provider: CountingProvider(limits: BatchLimits(maxInputTokens: 100)), shards: shards, runs: runs)
         XCTAssertEqual(capped.estimatedTokens(long), 100, "the server's (TEI's max_input_length) when lower")
         XCTAssertEqual(capped.estimatedTokens("short text"), 6)
     }

@@ -105,3 +105,9 @@ func makeJob(dir: String, shards: Int = 3, chunk: Int = 4, maxItems: Int = 3) ->
 func openShards(_ job: JobConfig) throws -> [ShardWorker] {
     try job.store.shards.map { try ShardWorker(location: $0, durability: .normal) }
 }
+
+/// A job's shards and the run store in its first one, as `seeder run` opens them.
+func openStores(_ job: JobConfig) throws -> (shards: [ShardStore], runs: RunStore) {
+    let shards = try openShards(job)
+    return (shards, SQLiteRunStore(control: shards[0]))
+}

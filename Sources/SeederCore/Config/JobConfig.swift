@@ -81,6 +81,15 @@ public struct JobConfig: Sendable, Equatable {
         /// SQLite page cache per shard, in MiB. Keys are random, so once a shard's indexes outgrow it every insert
         /// reads pages back: raise it on big dumps if memory allows (each shard uses about this much).
         public var cacheMB: Int = 8
+        /// PostgreSQL: the database that keeps the job's runs, checkpoints and run lock (`store.control`); the first
+        /// shard's when nil. SQLite jobs keep them in the first shard.
+        public var control: ShardLocation? = nil
+        /// PostgreSQL: how long a lost server may stay away (seeder reconnecting with backoff) before the run stops
+        /// at its checkpoint.
+        public var giveUpAfterSeconds: Double = 300
+
+        /// Where the runs live: `control`, or the first shard.
+        public var controlLocation: ShardLocation { control ?? shards[0] }
     }
 
     public struct BatchSettings: Sendable, Equatable {

@@ -8,7 +8,7 @@ public enum JobLoader {
     static let providerKeys = ["kind", "threads", "base_url", "server_model", "api_key_env", "api_key_file", "concurrency",
                                "timeout_seconds", "connect_timeout_seconds", "rpm", "tpm", "give_up_after_seconds",
                                "price_per_million_tokens", "encoding_format", "truncate", "num_ctx", "keep_alive"]
-    static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb"]
+    static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb", "control", "give_up_after_seconds"]
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
     static let sourceKinds = ["wikipedia-abstracts"]
@@ -21,7 +21,7 @@ public enum JobLoader {
         }
         return homes
     }()
-    static let storeKinds = ["sqlite"]
+    static let storeKinds = ["sqlite", "postgres"]
 
     /// The folder `seeder` looks for jobs in: `$SEEDER_JOBS`, else `./jobs`.
     public static func jobsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -88,6 +88,7 @@ public enum JobLoader {
     /// Makes `extends`, `source.input`, `model.path` and shard paths absolute, relative to the job file's folder.
     private static func resolvePaths(_ values: inout [String: ConfigValue], relativeTo folder: URL) {
         func absolute(_ p: String) -> String {
+            if ShardLocation.isPostgresDSN(p) { return p }
             if p == "~" || p.hasPrefix("~/") { return NSHomeDirectory() + p.dropFirst() }
             return p.hasPrefix("/") ? p : folder.appendingPathComponent(p).standardizedFileURL.path
         }
@@ -144,11 +145,30 @@ public enum JobLoader {
             throw ConfigurationError(file: file, position: "model.name", message: "model.name is missing", hint: "an alias from `seeder models`, e.g. minilm-l6")
         }
 
-        let storeKind = try store.string("kind") ?? "sqlite"
+        let shards = try shardLocations(store, file: file)
+        try checkShardKinds(shards.map(\.path), file: file, position: "store.shards")
+        // The shards say which kind they are; a `kind` that says otherwise is a mistake worth stopping on.
+        let inferredKind = shards.allSatisfy(\.isPostgres) ? "postgres" : "sqlite"
+        let storeKind = try store.string("kind") ?? inferredKind
         guard storeKinds.contains(storeKind) else {
             throw ConfigurationError(file: file, position: "store.kind", message: "unknown store kind '\(storeKind)'", hint: "known kinds: \(storeKinds.joined(separator: ", "))")
         }
-        let shards = try shardLocations(store, file: file)
+        guard storeKind == inferredKind else {
+            throw ConfigurationError(file: file, position: "store.kind", message: "store.kind is '\(storeKind)' but the shards are \(inferredKind == "postgres" ? "PostgreSQL DSNs" : "SQLite files")",
+                                     hint: "PostgreSQL shards are postgres:// DSNs, SQLite shards are file paths")
+        }
+        var control: ShardLocation?
+        if let dsn = try store.string("control") {
+            guard ShardLocation.isPostgresDSN(dsn), storeKind == "postgres" else {
+                throw ConfigurationError(file: file, position: "store.control", message: "store.control is a postgres:// DSN, for PostgreSQL shards only",
+                                         hint: "SQLite jobs keep their runs in the first shard")
+            }
+            control = ShardLocation(name: "control", path: dsn)
+        }
+        let giveUpAfter = try store.double("give_up_after_seconds") ?? 300
+        guard giveUpAfter > 0, giveUpAfter.isFinite else {
+            throw ConfigurationError(file: file, position: "store.give_up_after_seconds", message: "give_up_after_seconds must be above zero", hint: nil)
+        }
         let durabilityText = try store.string("durability") ?? "full"
         guard let durability = JobConfig.Durability(rawValue: durabilityText) else {
             throw ConfigurationError(file: file, position: "store.durability", message: "durability must be 'full' or 'normal', not '\(durabilityText)'", hint: "full is safe against power loss")
@@ -163,7 +183,7 @@ public enum JobLoader {
             model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536), path: try model.string("path")),
             provider: try providerSettings(provider, file: file),
             store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability,
-                         cacheMB: try store.int("cache_mb", range: 1...65_536) ?? 8),
+                         cacheMB: try store.int("cache_mb", range: 1...65_536) ?? 8, control: control, giveUpAfterSeconds: giveUpAfter),
             batch: .init(maxItems: try batch.int("max_items", range: 1...100_000) ?? 256,
                          maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
                          chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 8_192,
@@ -215,9 +235,18 @@ public enum JobLoader {
         }
     }
 
+    /// Shards are all SQLite files or all PostgreSQL DSNs: one job writes one kind of store.
+    public static func checkShardKinds(_ paths: [String], file: String, position: String) throws {
+        let postgres = paths.filter(ShardLocation.isPostgresDSN).count
+        guard postgres == 0 || postgres == paths.count else {
+            throw ConfigurationError(file: file, position: position, message: "\(postgres) of the \(paths.count) shards are PostgreSQL DSNs and the rest SQLite files",
+                                     hint: "a job writes one kind of store; move rows between kinds with `seeder shards rebalance --to`")
+        }
+    }
+
     private static func shardLocations(_ store: ConfigTable, file: String) throws -> [ShardLocation] {
         guard case .array(let items)? = store.values["shards"], !items.isEmpty else {
-            throw ConfigurationError(file: file, position: "store.shards", message: "store.shards is missing or empty", hint: "list one SQLite file per shard, or pass --shards")
+            throw ConfigurationError(file: file, position: "store.shards", message: "store.shards is missing or empty", hint: "list one SQLite file or postgres:// DSN per shard, or pass --shards")
         }
         return try items.enumerated().map { index, item in
             switch item {

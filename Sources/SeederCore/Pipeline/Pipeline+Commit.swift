@@ -75,14 +75,14 @@ extension Pipeline {
         return written
     }
 
-    /// Saves the run — state, checkpoint, counters, failures — in the control shard, in one transaction. With
-    /// `durability = full`, every shard's write-ahead log is fsynced first, so the saved position never passes a
-    /// row that power loss could take.
+    /// Saves the run — state, checkpoint, counters, failures — in the run store, in one transaction. With
+    /// `durability = full`, every shard is made durable first (SQLite fsyncs its write-ahead log), so the saved
+    /// position never passes a row that power loss could take.
     func persist(_ state: CommitState) async throws {
         if job.store.durability == .full {
             try await timer.time("sync") {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for shard in shards { group.addTask { try await shard.run { try $0.syncWAL() } } }
+                    for shard in shards { group.addTask { try await shard.makeDurable() } }
                     try await group.waitForAll()
                 }
             }
@@ -91,7 +91,7 @@ extension Pipeline {
         state.run.activeSeconds = state.activeBefore + (now - state.invocationStart).seconds
         state.run.updatedAt = Date()
         let snapshot = state.run, failures = state.unsavedFailures
-        try await timer.time("checkpoint") { try await self.control.run { try $0.saveProgress(of: snapshot, failures: failures) } }
+        try await timer.time("checkpoint") { try await self.runs.saveProgress(of: snapshot, failures: failures) }
         state.unsavedFailures = []
         state.lastSaved = now
     }

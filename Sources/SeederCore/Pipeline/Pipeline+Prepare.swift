@@ -89,7 +89,7 @@ extension Pipeline {
         let found: [Set<TextHash>] = try await timer.time("lookup") {
             try await withThrowingTaskGroup(of: (Int, Set<TextHash>).self) { group in
                 for (s, keys) in keysByShard.enumerated() where !keys.isEmpty {
-                    group.addTask { (s, try await self.shards[s].read { try $0.lookup(keys, model: stored, tenant: tenant) }) }
+                    group.addTask { (s, try await self.shards[s].lookup(keys, model: stored, tenant: tenant)) }
                 }
                 var result = [Set<TextHash>](repeating: [], count: shards.count)
                 for try await (s, map) in group { result[s] = map }

@@ -7,7 +7,7 @@ import Logging
 /// *prepare* (render, normalize and hash the texts, drop those seen earlier in the run, look the rest up in the
 /// shard that owns each key and drop those already stored, embed what remains) runs on chunk k+1 while *commit*
 /// (write every shard in parallel, each in one transaction, then advance the checkpoint and the counters together
-/// in the control shard) runs on chunk k. Commits happen in input order, so the checkpoint never passes a chunk
+/// in the run store) runs on chunk k. Commits happen in input order, so the checkpoint never passes a chunk
 /// that some shard has not committed. Kill the process anywhere and the next run resumes from the last checkpoint:
 /// rows committed after it are found in the shards and not paid for again.
 public final class Pipeline: @unchecked Sendable {
@@ -15,7 +15,9 @@ public final class Pipeline: @unchecked Sendable {
     let spec: ModelSpec
     let source: RecordSource
     let provider: EmbeddingProvider
-    let shards: [ShardWorker]
+    let shards: [ShardStore]
+    /// Where the run's record, checkpoints and failures live, and its lock.
+    let runs: RunStore
     let ring: ShardRing
     let batcher: Batcher
     let templates: [TextTemplate]
@@ -26,12 +28,13 @@ public final class Pipeline: @unchecked Sendable {
     var seen = SeenSet()
 
     public init(job: JobConfig, spec: ModelSpec, source: RecordSource, provider: EmbeddingProvider,
-                shards: [ShardWorker], logger: Logger = Logger(label: "seeder.pipeline")) throws {
+                shards: [ShardStore], runs: RunStore, logger: Logger = Logger(label: "seeder.pipeline")) throws {
         self.job = job
         self.spec = spec
         self.source = source
         self.provider = provider
         self.shards = shards
+        self.runs = runs
         self.ring = try ShardRing(shardNames: shards.map(\.location.name))
         // The job's limits, capped by what the provider accepts per request.
         let limits = provider.batchLimits
@@ -42,11 +45,23 @@ public final class Pipeline: @unchecked Sendable {
         self.logger = logger
     }
 
-    var control: ShardWorker { shards[0] }
     var stored: StoredModel { provider.storedModel }
 
     /// Runs (or resumes) the job to the end of its input, or to `options.limit`.
     public func run(_ options: RunOptions = RunOptions()) async throws -> RunSummary {
+        // One run of a job, model and tenant at a time: a second would read the same checkpoint and pay twice.
+        try await runs.lockRun(job: job.name, model: stored, tenant: job.store.tenant)
+        do {
+            let summary = try await runLocked(options)
+            try? await runs.unlockRun()
+            return summary
+        } catch {
+            try? await runs.unlockRun()
+            throw error
+        }
+    }
+
+    private func runLocked(_ options: RunOptions) async throws -> RunSummary {
         let started = ContinuousClock.now
         var (run, resumed) = try await beginRun(options)
         let resumeAt = run.checkpoint
@@ -169,7 +184,7 @@ public final class Pipeline: @unchecked Sendable {
         run = state.run
         try await timer.time("wal_checkpoint") {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for shard in shards { group.addTask { try await shard.run { try $0.checkpointWAL() } } }
+                for shard in shards { group.addTask { try await shard.finish() } }
                 try await group.waitForAll()
             }
         }
@@ -188,7 +203,7 @@ public final class Pipeline: @unchecked Sendable {
     /// The keys `runID` wrote to any shard in chunks ending after `items`.
     private func keysWritten(runID: String, after items: Int64) async throws -> Set<TextHash> {
         try await withThrowingTaskGroup(of: Set<TextHash>.self) { group in
-            for shard in shards { group.addTask { try await shard.read { try $0.keysWritten(runID: runID, after: items) } } }
+            for shard in shards { group.addTask { try await shard.keysWritten(runID: runID, after: items) } }
             return try await group.reduce(into: []) { $0.formUnion($1) }
         }
     }
@@ -225,14 +240,14 @@ public final class Pipeline: @unchecked Sendable {
     /// Finds the unfinished run to resume, or records a new one.
     private func beginRun(_ options: RunOptions) async throws -> (RunRecord, Bool) {
         let job = self.job, stored = self.stored
-        let existing = try await control.run { try $0.resumableRun(job: job.name, model: stored, tenant: job.store.tenant) }
+        let existing = try await runs.resumableRun(job: job.name, model: stored, tenant: job.store.tenant)
         if var previous = existing {
             if options.restart {
                 previous.state = .failed
                 previous.error = "abandoned: a later run was started with --restart"
                 previous.updatedAt = Date()
                 let snapshot = previous
-                try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
+                try await runs.saveProgress(of: snapshot, failures: [])
             } else {
                 guard previous.input == job.source.input, previous.sourceKind == job.source.kind else {
                     throw ConfigurationError(file: job.file ?? "command line", position: "source.input",
@@ -251,7 +266,7 @@ public final class Pipeline: @unchecked Sendable {
                 previous.pricePerMillionTokens = job.provider.pricePerMillionTokens
                 previous.updatedAt = Date()
                 let snapshot = previous
-                try await control.run { try $0.saveProgress(of: snapshot, failures: []) }
+                try await runs.saveProgress(of: snapshot, failures: [])
                 return (previous, true)
             }
         }
@@ -262,7 +277,7 @@ public final class Pipeline: @unchecked Sendable {
                             checkpoint: .start, counters: RunCounters(), error: nil, startedAt: now, updatedAt: now,
                             finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel,
                             pricePerMillionTokens: job.provider.pricePerMillionTokens)
-        try await control.run { try $0.insertRun(run) }
+        try await runs.insertRun(run)
         return (run, false)
     }
 }

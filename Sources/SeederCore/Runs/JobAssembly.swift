@@ -8,7 +8,8 @@ public struct JobAssembly: Sendable {
     public let spec: ModelSpec
     public private(set) var provider: EmbeddingProvider
     public let source: RecordSource
-    public let shards: [ShardWorker]
+    public let shards: [ShardStore]
+    public let runs: RunStore
 
     /// Provider kinds a job may name; `hash` and `local` are built into this version.
     public static let providerKinds = ["hash", "local", "openai", "ollama", "tei"]
@@ -62,11 +63,11 @@ public struct JobAssembly: Sendable {
             throw SourceError(.missing, file: job.source.input, message: "no such input file",
                               hint: "check source.input in \(file), or pass --input")
         }
-        shards = try job.store.shards.map { try ShardWorker(location: $0, durability: job.store.durability, cacheMB: job.store.cacheMB) }
+        (shards, runs) = try StoreOpener.open(job.store)
     }
 
-    /// Assembles a job on a Dispatch thread: opening and migrating SQLite files blocks, and must not hold up a
-    /// thread of Swift's cooperative pool.
+    /// Assembles a job on a Dispatch thread: opening and migrating shards (SQLite files, PostgreSQL connections)
+    /// blocks, and must not hold up a thread of Swift's cooperative pool.
     /// A TEI provider then reads the server's `/info` once: its batch limits replace the defaults, and the model it
     /// serves is recorded with the run; a server that doesn't answer stops here (exit 69).
     public static func assemble(_ job: JobConfig) async throws -> JobAssembly {
@@ -81,6 +82,6 @@ public struct JobAssembly: Sendable {
 
     /// A pipeline over these parts.
     public func pipeline() throws -> Pipeline {
-        try Pipeline(job: job, spec: spec, source: source, provider: provider, shards: shards)
+        try Pipeline(job: job, spec: spec, source: source, provider: provider, shards: shards, runs: runs)
     }
 }

@@ -68,6 +68,12 @@ extension JobOverrides {
     /// Checks the flags the job loader would check in a file, with the same rules and messages.
     public func validate() throws {
         let file = "command line"
+        for dsn in shards ?? [] where ShardLocation.isPostgresDSN(dsn) && ShardLocation.redacting(dsn) != dsn {
+            throw ConfigurationError(file: file, position: "--shards",
+                                     message: "a password on the command line shows in `ps` and in shell history (\(ShardLocation.redacting(dsn)))",
+                                     hint: "drop it from the DSN and set PGPASSWORD, or put it in ~/.pgpass or the file PGPASSFILE names (libpq reads them)")
+        }
+        if let shards { try JobLoader.checkShardKinds(shards, file: file, position: "--shards") }
         if let url = baseURL { try JobLoader.checkBaseURL(url, file: file, position: "--base-url") }
         if let format = encodingFormat { try JobLoader.checkEncodingFormat(format, file: file, position: "--encoding-format") }
         if let price = pricePerMillionTokens { try JobLoader.checkPrice(price, file: file, position: "--price") }
@@ -99,7 +105,10 @@ extension JobConfig {
         if let v = o.threads { job.provider.threads = v }
         if let v = o.dimensions { job.model.dimensions = v }
         if let v = o.input { job.source.input = Self.absolute(v) }
-        if let v = o.shards { job.store.shards = v.enumerated().map { ShardLocation(name: String($0), path: Self.absolute($1)) } }
+        if let v = o.shards {
+            job.store.shards = v.enumerated().map { ShardLocation(name: String($0), path: Self.absolute($1)) }
+            job.store.kind = job.store.shards.allSatisfy(\.isPostgres) ? "postgres" : "sqlite"
+        }
         if let v = o.provider { job.provider.kind = v }
         if let v = o.tenant { job.store.tenant = v }
         if let v = o.batchSize { job.batch.maxItems = v }
@@ -121,7 +130,7 @@ extension JobConfig {
     }
 
     static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        path.hasPrefix("/") || ShardLocation.isPostgresDSN(path) ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 

@@ -17,6 +17,8 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
     case providerUnavailable = 69
     /// A shard can't be created or written (path, permissions, disk full).
     case storeUnavailable = 73
+    /// Another run of the same job, model and tenant holds the run lock; this one did nothing.
+    case runLocked = 75
     /// A job file, flag or name is invalid (misspelt key, unknown model alias…).
     case configuration = 78
 
@@ -31,6 +33,7 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
             case .corruptCompression, .wrongFormat, .malformedDocument: return .dataError
             }
         case is StoreError, is SQLiteError: return .storeUnavailable
+        case is RunLockHeld: return .runLocked
         case is ProviderError: return .providerUnavailable
         // A model seeder can't run is a configuration matter; missing or broken weights make the provider unavailable.
         case let e as LocalModelError: return e.kind == .unsupported ? .configuration : .providerUnavailable

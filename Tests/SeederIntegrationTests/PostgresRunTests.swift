@@ -1,0 +1,145 @@
+import Foundation
+import SeederCore
+import XCTest
+
+/// `seeder run` into PostgreSQL shards on a throwaway server: killed with -9, or with the server restarted under it,
+/// a run ends with shards equal to an uninterrupted run's, row for row; two runs of one job never run at once; and
+/// no password is ever shown.
+final class PostgresRunTests: XCTestCase {
+    /// Four shards as schemas of one database, named by `set` ("ref", "killed"…).
+    private func shards(_ server: ThrowawayPostgres, _ set: String, count: Int = 4) -> [String] {
+        (0..<count).map { server.dsn() + "?schema=\(set)\($0)" }
+    }
+
+    private func makeInput(_ dir: String, count: Int = 6_000) throws -> String {
+        let input = "\(dir)/abstracts.xml.gz"
+        try AbstractsDumpGenerator(samplePath: Repo.abstractsSample, repeatFraction: 0.10, seed: 11).write(count: count, to: input)
+        return input
+    }
+
+    private func digests(_ seeder: SeederBinary, job: String, shards: [String]) throws -> [String] {
+        let out = try seeder.run(["shards", "digest", job, "--shards", shards.joined(separator: ",")])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        // name, rows, sha256 (the DSN column differs between sets).
+        return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
+    }
+
+    private func lineCount(_ path: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+        return data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+    }
+
+    func testKillNineMidRunThenResumeEqualsAnUninterruptedRun() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let job = "\(dir)/job.toml"
+        try writeJob(at: job, input: try makeInput(dir), shards: shards(server, "unused"))
+        let reference = shards(server, "ref"), killed = shards(server, "killed")
+        let ref = try seeder.run(["run", job, "--shards", reference.joined(separator: ","), "--quiet"])
+        XCTAssertEqual(ref.status, 0, ref.stderr)
+
+        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        let journal = "\(dir)/killed.journal"
+        var kills = 0
+        for attempt in 0..<6 {
+            let before = lineCount(journal)
+            let process = seeder.start(["run", job, "--shards", killed.joined(separator: ","), "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
+            try process.run()
+            let target = before + 1 + Int(rng.next() % 200)
+            while process.isRunning && lineCount(journal) < target { usleep(2_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            XCTAssert(process.terminationReason == .uncaughtSignal || process.terminationStatus == 0, "attempt \(attempt) exited \(process.terminationStatus)")
+        }
+        XCTAssertGreaterThanOrEqual(kills, 4, "most attempts must be killed mid-run for the test to mean anything")
+        let final = try seeder.run(["run", job, "--shards", killed.joined(separator: ","), "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
+        XCTAssertEqual(final.status, 0, final.stderr)
+        let expected = try digests(seeder, job: job, shards: reference)
+        XCTAssertEqual(expected.count, 4)
+        XCTAssertTrue(expected.allSatisfy { Int($0.split(separator: "\t")[1])! > 0 }, "\(expected)")
+        XCTAssertEqual(try digests(seeder, job: job, shards: killed), expected, "same rows and vector bytes, shard by shard")
+    }
+
+    func testTheServerRestartedMidRunIsWaitedForAndTheShardsEqualAnUninterruptedRun() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let job = "\(dir)/job.toml"
+        try writeJob(at: job, input: try makeInput(dir), shards: shards(server, "unused"))
+        let reference = shards(server, "ref"), restarted = shards(server, "restarted")
+        XCTAssertEqual(try seeder.run(["run", job, "--shards", reference.joined(separator: ","), "--quiet"]).status, 0)
+
+        let journal = "\(dir)/restarted.journal"
+        let process = seeder.start(["run", job, "--shards", restarted.joined(separator: ",")], environment: ["SEEDER_HASH_JOURNAL": journal])
+        try process.run()
+        // Twice, at two points of the run's progress.
+        var restarts = 0
+        for target in [60, 140] {
+            while process.isRunning && lineCount(journal) < target { usleep(2_000) }
+            guard process.isRunning else { break }
+            try server.restart()
+            restarts += 1
+        }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "the run waits for the server and finishes")
+        XCTAssertEqual(restarts, 2, "both restarts happened mid-run")
+        XCTAssertEqual(try digests(seeder, job: job, shards: restarted), try digests(seeder, job: job, shards: reference))
+    }
+
+    func testASecondRunOfTheSameJobExitsAtOnceSayingWhoHoldsTheLock() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let job = "\(dir)/job.toml"
+        try writeJob(at: job, input: try makeInput(dir, count: 20_000), shards: shards(server, "s", count: 2))
+        let journal = "\(dir)/first.journal"
+        let first = seeder.start(["run", job, "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
+        try first.run()
+        while first.isRunning && lineCount(journal) < 5 { usleep(2_000) }
+        XCTAssertTrue(first.isRunning, "the first run is still going")
+        let second = try seeder.run(["run", job, "--quiet"])
+        XCTAssertEqual(second.status, SeederExitCode.runLocked.rawValue, second.stderr)
+        XCTAssertTrue(second.stderr.contains("seeder pid \(first.processIdentifier)"), "names the holder: \(second.stderr)")
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        // Free again once the first has finished.
+        XCTAssertEqual(try seeder.run(["run", job, "--quiet"]).status, 0)
+    }
+
+    func testPasswordsNeverShowInErrorsStatusOrLogs() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let secret = "s3cr3t-Pa55"
+        // The server trusts loopback, so a password in the DSN is accepted (and ignored): a working run.
+        let working = "postgres://\(ThrowawayPostgres.user):\(secret)@127.0.0.1:\(server.port)/postgres?schema=pw"
+        let job = "\(dir)/job.toml"
+        try writeJob(at: job, input: Repo.abstractsSample, shards: [working])
+        let run = try seeder.run(["run", job])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let status = try seeder.run(["status", job, "--json"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        let digest = try seeder.run(["shards", "digest", job])
+        let check = try seeder.run(["shards", "check", job])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        // Nothing listens on the port: an error naming the shard.
+        let broken = "\(dir)/broken.toml"
+        try writeJob(at: broken, input: Repo.abstractsSample, shards: ["postgres://seeder:\(secret)@127.0.0.1:9/postgres"])
+        let failed = try seeder.run(["run", broken])
+        XCTAssertEqual(failed.status, SeederExitCode.storeUnavailable.rawValue, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("127.0.0.1:9"), failed.stderr)
+        for output in [run.stdout, run.stderr, status.stdout, status.stderr, digest.stdout, digest.stderr, check.stdout, check.stderr,
+                       failed.stdout, failed.stderr] {
+            XCTAssertFalse(output.contains(secret), output)
+        }
+        // On the command line it is refused outright: argv shows in `ps`.
+        let argv = try seeder.run(["run", job, "--shards", working])
+        XCTAssertEqual(argv.status, SeederExitCode.configuration.rawValue, argv.stderr)
+        XCTAssertFalse(argv.stderr.contains(secret), argv.stderr)
+        XCTAssertTrue(argv.stderr.contains("PGPASSWORD"), argv.stderr)
+    }
+}
