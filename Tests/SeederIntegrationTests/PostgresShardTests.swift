@@ -215,6 +215,7 @@ final class PostgresShardTests: XCTestCase {
         let server = try ThrowawayPostgres(self)
         let shard = try openShard(server)
         let model = self.model
+        let progress = ChunkCounter()
         let loop = Task {
             var inserted = 0
             for chunk in 0..<40 {
@@ -225,18 +226,38 @@ final class PostgresShardTests: XCTestCase {
                     rows.texts.append(SeededText(source: "s", category: "", recordID: "\(i)", title: "", text: "t\(i)"))
                 }
                 inserted += try await shard.write(rows, model: model, tenant: "public", runID: "r", chunkEnd: Int64(chunk + 1), source: "s")
+                progress.increment()
+                // Spread the chunks over the restarts.
+                try await Task.sleep(for: .milliseconds(40))
             }
             return inserted
         }
         for _ in 0..<2 {
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(400))
             try server.restart()
         }
+        XCTAssertLessThan(progress.value, 40, "the restarts happened while the loop was writing")
         let inserted = try await loop.value
         // A chunk whose COMMIT got no answer was redone and may have counted 0 the second time.
         XCTAssertLessThanOrEqual(inserted, 20_000)
         XCTAssertEqual(try psql(server, "SELECT count(*), count(DISTINCT text_hash) FROM embeddings"), "20000|20000")
         XCTAssertEqual(try psql(server, "SELECT count(*), count(DISTINCT text_hash) FROM seeder_texts"), "20000|20000")
+        await shard.close()
+    }
+
+    func testInspectReportsATableThatIsNotTheCaches() async throws {
+        let server = try ThrowawayPostgres(self)
+        _ = try psql(server, "CREATE SCHEMA odd; CREATE TABLE odd.embeddings (text_hash TEXT PRIMARY KEY, model TEXT, model_version TEXT, dimensions BIGINT, vector TEXT, tenant_id TEXT)")
+        let shard = try openShard(server, schema: "odd")
+        let inspection = try await shard.inspect()
+        XCTAssertEqual(inspection.schemaVersion, 1)
+        XCTAssertEqual(Set(inspection.schemaProblems), [
+            "embeddings.dimensions is bigint, expected integer", "embeddings.vector is text, expected bytea",
+            "embeddings: missing column created_at", "embeddings: missing column last_hit_at", "embeddings: missing column hit_count",
+            "embeddings has primary key (text_hash), expected (text_hash, model, model_version, tenant_id)",
+        ])
+        XCTAssertEqual(try psql(server, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'odd' AND table_name = 'embeddings'"), "6",
+                       "an existing embeddings table is never altered")
         await shard.close()
     }
 
@@ -322,4 +343,13 @@ final class PostgresShardTests: XCTestCase {
         let digestA = try await a.digest(), digestB = try await b.digest()
         XCTAssertEqual(digestA, digestB)
     }
+}
+
+/// Chunks a write loop has finished, read from the test's own task.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

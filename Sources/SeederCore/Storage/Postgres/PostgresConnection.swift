@@ -22,9 +22,11 @@ public final class PostgresConnection {
         let parsed = Self.splitSchema(from: dsn)
         schema = parsed.schema
         password = Self.password(in: dsn)
-        // Later keywords override what the expanded DSN says: connect_timeout comes first so that a DSN's own wins.
-        let keywords = ["connect_timeout", "dbname", "application_name"]
-        let values = ["10", parsed.dsn, String(applicationName.prefix(63))]
+        // Later keywords override what the expanded DSN says: the defaults come first so that a DSN's own win.
+        // TCP keepalives notice a server that vanished without closing the connection (a network partition, a
+        // host powered off) in about a minute, where a blocked read would otherwise wait for hours.
+        let keywords = ["connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname", "application_name"]
+        let values = ["10", "30", "10", "3", parsed.dsn, String(applicationName.prefix(63))]
         let connection = Self.withCStrings(keywords) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
