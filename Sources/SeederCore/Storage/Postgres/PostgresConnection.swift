@@ -156,7 +156,10 @@ public final class PostgresConnection {
     }
 
     private func lastMessage() -> String {
-        redacted(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines))
+        var message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        // libpq prefixes the server's severity ("FATAL:  "); the message reads better without it.
+        for prefix in ["FATAL:  ", "ERROR:  "] where message.hasPrefix(prefix) { message.removeFirst(prefix.count) }
+        return redacted(message)
     }
 
     /// libpq does not echo passwords, but nothing it says may show one.

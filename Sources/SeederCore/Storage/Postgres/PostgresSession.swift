@@ -63,7 +63,8 @@ final class PostgresSession: @unchecked Sendable {
 
     private func runHere<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let clock = ContinuousClock()
-        let start = clock.now
+        // The outage is timed from the first failure, not from the start of what may be a long operation.
+        var firstLoss: ContinuousClock.Instant?
         var delay = 0.1
         var attempt = 0
         while true {
@@ -72,7 +73,9 @@ final class PostgresSession: @unchecked Sendable {
                 return try body(connection)
             } catch let error as PostgresError where error.isConnectionLoss {
                 connection = nil
-                let waited = clock.now - start
+                let lostAt = firstLoss ?? clock.now
+                firstLoss = lostAt
+                let waited = clock.now - lostAt
                 if waited >= giveUpAfter {
                     let seconds = Int(waited.components.seconds)
                     throw StoreError(shard: location,
