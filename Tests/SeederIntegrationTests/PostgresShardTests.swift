@@ -50,6 +50,21 @@ final class PostgresShardTests: XCTestCase {
         await shard.close()
     }
 
+    func testProcessesOpeningOneNewShardAtOnceMigrateItOnce() async throws {
+        let server = try ThrowawayPostgres(self)
+        let location = ShardLocation(name: "0", path: server.dsn() + "?schema=fresh")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<4 {
+                group.addTask {
+                    let shard = try PostgresShard(location: location, applicationName: "opener \(i)")
+                    await shard.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(try psql(server, "SELECT string_agg(version::text, ',') FROM fresh.seeder_schema"), "1")
+    }
+
     func testWriteLookupKeysWrittenAndIdempotence() async throws {
         let server = try ThrowawayPostgres(self)
         let shard = try openShard(server)

@@ -41,11 +41,14 @@ public final class PostgresConnection {
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'")
         if let schema {
             let quoted = try quoteIdentifier(schema)
-            do {
+            // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the schema exists,
+            // and a role may use a schema it could not create.
+            let exists = try query("SELECT count(*) FROM pg_namespace WHERE nspname = $1", [schema]).int64(0, 0) ?? 0
+            if exists == 0 { do {
                 try execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
             } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "42P06" {
                 // Another process created it at the same moment.
-            }
+            } }
             try execute("SET search_path TO \(quoted)")
         }
     }
