@@ -44,11 +44,13 @@ public final class PostgresConnection {
             // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the schema exists,
             // and a role may use a schema it could not create.
             let exists = try query("SELECT count(*) FROM pg_namespace WHERE nspname = $1", [schema]).int64(0, 0) ?? 0
-            if exists == 0 { do {
-                try execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
-            } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "42P06" {
-                // Another process created it at the same moment.
-            } }
+            if exists == 0 {
+                do {
+                    try execute("CREATE SCHEMA IF NOT EXISTS \(quoted)")
+                } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "42P06" {
+                    // Another process created it at the same moment.
+                }
+            }
             try execute("SET search_path TO \(quoted)")
         }
     }
@@ -155,7 +157,7 @@ public final class PostgresConnection {
         let message = result?.errorField(UInt8(ascii: "M")) ?? lastMessage()
         return PostgresError(sqlState: state, message: redacted(message), detail: result?.errorField(UInt8(ascii: "D")).map(redacted),
                              hint: result?.errorField(UInt8(ascii: "H")), sql: sql, dsn: displayDSN,
-                             isConnectionLoss: isBroken || PostgresError.isConnectionLossState(state) || (result == nil && isBroken))
+                             isConnectionLoss: isBroken || PostgresError.isConnectionLossState(state))
     }
 
     private func lastMessage() -> String {
