@@ -52,7 +52,8 @@ final class ThrowawayPostgres {
 
     /// `pg_ctl restart -m fast`, as an operator restarting the server mid-run would.
     func restart() throws {
-        let result = try run("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart"])
+        // -l again: without it the new postmaster would write to pg_ctl's output.
+        let result = try run("pg_ctl", ["-D", dataDirectory, "-l", directory + "/server.log", "-m", "fast", "-w", "-t", "60", "restart"])
         guard result.status == 0 else { throw PostgresSetupError("pg_ctl restart failed: \(result.output)") }
     }
 
@@ -90,19 +91,33 @@ final class ThrowawayPostgres {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Runs a program and waits for it, with posix_spawn and waitpid rather than Foundation's Process: Process
+    /// learns that its child ended from a socket the child inherits, and the postmaster that pg_ctl starts inherits
+    /// it too, so waiting for `pg_ctl start` would last as long as the server. Output goes to a file for the same
+    /// reason (a pipe would stay open as long as the server).
     static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        // The server's user can't read the test's working directory under /root.
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("seeder-pg-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Through sh to start in /tmp: the server's user can't read the test's working directory under /root.
+        let argv: [UnsafeMutablePointer<CChar>?] = (["/bin/sh", "-c", "cd /tmp && exec \"$0\" \"$@\"", path] + arguments).map { strdup($0) } + [nil]
+        defer { for arg in argv { free(arg) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        guard rc == 0 else { throw PostgresSetupError("cannot start \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw PostgresSetupError("waitpid for \(path) failed: \(String(cString: strerror(errno)))") }
+        }
+        let output = FileManager.default.contents(atPath: outputPath) ?? Data()
+        // WIFEXITED / WEXITSTATUS, which Swift doesn't import.
+        let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exitStatus, String(decoding: output, as: UTF8.self))
     }
 }
 
