@@ -31,6 +31,13 @@ final class BinaryCopyEncoderTests: XCTestCase {
         XCTAssertEqual(encoder.finish(), expected)
     }
 
+    func testANulInTextBecomesTheReplacementCharacterWhichPostgreSQLAccepts() {
+        var encoder = BinaryCopyEncoder()
+        encoder.beginTuple(fields: 1)
+        encoder.text("a\u{0}b")
+        XCTAssertEqual(encoder.finish(), header + [0, 1, 0, 0, 0, 5, 0x61, 0xEF, 0xBF, 0xBD, 0x62] + [0xFF, 0xFF])
+    }
+
     func testTwoTuplesFollowEachOther() {
         var encoder = BinaryCopyEncoder()
         for value in ["a", ""] {

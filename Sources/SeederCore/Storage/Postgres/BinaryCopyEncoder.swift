@@ -20,9 +20,11 @@ public struct BinaryCopyEncoder {
     /// Starts a tuple of `fields` fields.
     public mutating func beginTuple(fields: Int) { append(int16: Int16(fields)) }
 
-    /// A `text` field: its UTF-8 bytes.
+    /// A `text` field: its UTF-8 bytes. PostgreSQL's text can't hold U+0000 (SQLite's can, and a source may carry
+    /// one in a title or id): it becomes U+FFFD rather than failing the whole chunk.
     public mutating func text(_ value: String) {
         var value = value
+        if value.utf8.contains(0) { value = value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
         value.withUTF8 { bytea(UnsafeRawBufferPointer($0)) }
     }
 
