@@ -19,7 +19,7 @@ enum SummaryFormatter {
         if let price = s.pricePerMillionTokens, let cost = s.cost, let avoided = s.costAvoided {
             lines.append(String(format: "  cost         $%.4f at $%.4g per 1M tokens; $%.4f avoided", cost, price, avoided))
         }
-        lines.append("  stored       \(c.stored) rows in \(job.store.shards.count) shard(s): \(job.store.shards.map(\.path).joined(separator: ", "))")
+        lines.append("  stored       \(c.stored) rows in \(job.store.shards.count) shard(s): \(job.store.shards.map(\.displayPath).joined(separator: ", "))")
         return lines.joined(separator: "\n")
     }
 

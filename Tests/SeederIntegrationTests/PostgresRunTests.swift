@@ -90,6 +90,48 @@ final class PostgresRunTests: XCTestCase {
         XCTAssertEqual(try digests(seeder, job: job, shards: restarted), try digests(seeder, job: job, shards: reference))
     }
 
+    func testAServerThatStaysAwayStopsTheRunCleanlyAndTheResumeFinishesIt() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let input = try makeInput(dir)
+        let reference = "\(dir)/reference.toml"
+        try writeJob(at: reference, input: input, shards: shards(server, "ref"))
+        XCTAssertEqual(try seeder.run(["run", reference, "--quiet"]).status, 0)
+        let job = "\(dir)/job.toml"
+        let away = shards(server, "away")
+        try """
+            [source]
+            kind = "wikipedia-abstracts"
+            input = "\(input)"
+            [model]
+            name = "minilm-l6"
+            [provider]
+            kind = "hash"
+            [store]
+            shards = [\(away.map { "\"\($0)\"" }.joined(separator: ", "))]
+            give_up_after_seconds = 3
+            [batch]
+            max_items = 64
+            chunk_records = 100
+            """.write(toFile: job, atomically: true, encoding: .utf8)
+        let journal = "\(dir)/away.journal"
+        let process = seeder.start(["run", job, "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
+        try process.run()
+        while process.isRunning && lineCount(journal) < 40 { usleep(2_000) }
+        XCTAssertTrue(process.isRunning, "stopped mid-run")
+        try server.stop()
+        let stopped = Date()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, SeederExitCode.storeUnavailable.rawValue)
+        // The give-up time once (3 s), not once per shard and again for the run store.
+        XCTAssertLessThan(Date().timeIntervalSince(stopped), 30)
+        try server.start()
+        let resumed = try seeder.run(["run", job, "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try digests(seeder, job: job, shards: away), try digests(seeder, job: job, shards: shards(server, "ref")))
+    }
+
     func testASecondRunOfTheSameJobExitsAtOnceSayingWhoHoldsTheLock() throws {
         let server = try ThrowawayPostgres(self)
         let seeder = try SeederBinary.locate()

@@ -179,3 +179,32 @@ struct RebalanceScenario {
         return all
     }
 }
+
+/// The same scenario in PostgreSQL: five schemas of one throwaway server, and a move from SQLite files into it.
+final class PostgresRebalanceTests: XCTestCase {
+    func testFourToFivePostgreSQLShardsOver200kKeysMovesAFifthAndCheckFindsEveryKeyOnItsOwner() async throws {
+        let server = try ThrowawayPostgres(self)
+        let locations = (0..<5).map { ShardLocation(name: String($0), path: server.dsn() + "?schema=r\($0)") }
+        var settings = sqliteSettings(Array(locations.prefix(4)))
+        settings.kind = "postgres"
+        try await RebalanceScenario(keys: 200_000, settings: settings, to: locations).run()
+    }
+
+    func testAJobMovesFromSQLiteFilesToPostgreSQLWithEveryRowIntact() async throws {
+        let server = try ThrowawayPostgres(self)
+        let dir = try makeTemporaryDirectory(self)
+        let files = (0..<2).map { ShardLocation(name: String($0), path: "\(dir)/s\($0).sqlite") }
+        let databases = (0..<3).map { ShardLocation(name: String($0), path: server.dsn() + "?schema=m\($0)") }
+        let stores = try StoreOpener.open(sqliteSettings(files)).shards
+        try await RebalanceScenario.seed(stores, keys: 5_000)
+        let before = try await RebalanceScenario.contents(stores)
+        let report = try await ShardRebalancer(settings: sqliteSettings(files), to: databases).run(dryRun: false)
+        XCTAssertEqual(report.totalMoved, 5_000, "every row leaves the files")
+        var target = sqliteSettings(databases)
+        target.kind = "postgres"
+        let after = try await RebalanceScenario.contents(try StoreOpener.open(target).shards)
+        XCTAssertEqual(after, before, "vectors, hit counts, timestamps and texts arrive unchanged")
+        let checks = try await ShardChecker.check(target)
+        XCTAssertTrue(checks.allSatisfy(\.isHealthy), "\(checks)")
+    }
+}

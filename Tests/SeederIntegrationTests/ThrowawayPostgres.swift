@@ -35,12 +35,23 @@ final class ThrowawayPostgres {
         }
         let initdb = try run("initdb", ["-D", dataDirectory, "-A", "trust", "-U", Self.user, "-E", "UTF8", "--no-sync"])
         guard initdb.status == 0 else { throw PostgresSetupError("initdb failed (\(initdb.status)): \(initdb.output)") }
+        try start()
+    }
+
+    /// Starts the server (again, after ``stop()``).
+    func start() throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"
         let start = try run("pg_ctl", ["-D", dataDirectory, "-o", options, "-l", directory + "/server.log", "-w", "-t", "60", "start"])
         guard start.status == 0 else {
             let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
             throw PostgresSetupError("pg_ctl start failed (\(start.status)): \(start.output)\n\(log)")
         }
+    }
+
+    /// `pg_ctl stop -m fast`: the server goes away until ``start()``.
+    func stop() throws {
+        let result = try run("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+        guard result.status == 0 else { throw PostgresSetupError("pg_ctl stop failed: \(result.output)") }
     }
 
     var dataDirectory: String { directory + "/data" }

@@ -17,6 +17,8 @@ final class PostgresSession: @unchecked Sendable {
     /// Touched only on `queue` (and in `init`, before the queue sees any work).
     private var connection: PostgresConnection?
     private static let logger = Logger(label: "seeder.postgres")
+    /// The server this session talks to (`host:port`), for ``ServerOutages``.
+    private let server: String
 
     /// Connects once, failing at once when the server can't be reached: a DSN that never worked is a mistake to
     /// report, not an outage to wait out.
@@ -27,6 +29,7 @@ final class PostgresSession: @unchecked Sendable {
         self.giveUpAfter = giveUpAfter
         self.prepare = prepare
         queue = DispatchQueue(label: "seeder.postgres.\(location.name).\(role)")
+        server = ServerOutages.key(location.path)
         do {
             let connection = try PostgresConnection(dsn: location.path, applicationName: applicationName)
             try prepare(connection)
@@ -70,14 +73,23 @@ final class PostgresSession: @unchecked Sendable {
         while true {
             do {
                 let connection = try connected()
-                return try body(connection)
+                let result = try body(connection)
+                ServerOutages.shared.answered(server)
+                return result
             } catch let error as PostgresError where error.isConnectionLoss {
                 connection = nil
+                // Another session already waited the whole give-up time for this server: a run that is stopping
+                // (saving what it can) must not wait it out again for every shard and its run store.
+                if let gaveUp = ServerOutages.shared.gaveUp(server) {
+                    throw StoreError(shard: location, message: "the server is unreachable (\(error.message)); gave up on it after \(gaveUp) s",
+                                     hint: "start the server (or fix the network) and run the job again: it resumes from the checkpoint")
+                }
                 let lostAt = firstLoss ?? clock.now
                 firstLoss = lostAt
                 let waited = clock.now - lostAt
                 if waited >= giveUpAfter {
                     let seconds = Int(waited.components.seconds)
+                    ServerOutages.shared.giveUp(server, after: seconds)
                     throw StoreError(shard: location,
                                      message: "the server has been unreachable for \(seconds) s (\(error.message)); the run stopped at its last checkpoint",
                                      hint: "start the server (or fix the network) and run the job again: it resumes from the checkpoint")
@@ -108,5 +120,32 @@ final class PostgresSession: @unchecked Sendable {
     /// `seeder <pid>@<host>`: what `pg_stat_activity` shows, so an operator can tell whose session it is.
     static func defaultApplicationName() -> String {
         "seeder \(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
+    }
+}
+
+/// The servers this process gave up on, by `host:port`: one session's give-up time is every session's (a stopping
+/// run then fails fast on the other shards and the run store instead of waiting once more for each). Any answer
+/// from the server clears it.
+final class ServerOutages: @unchecked Sendable {
+    static let shared = ServerOutages()
+    private let lock = NSLock()
+    private var down: [String: Int] = [:]
+
+    /// `host:port` of a DSN (the whole DSN, without its query, when it doesn't parse).
+    static func key(_ dsn: String) -> String {
+        let base = PostgresConnection.splitSchema(from: dsn).dsn
+        guard let components = URLComponents(string: base), let host = components.host else {
+            return String(base.prefix { $0 != "?" })
+        }
+        return "\(host):\(components.port ?? 5432)"
+    }
+
+    func giveUp(_ server: String, after seconds: Int) { lock.withLock { down[server] = seconds } }
+
+    /// The seconds waited when this process gave up on `server`, or nil.
+    func gaveUp(_ server: String) -> Int? { lock.withLock { down[server] } }
+
+    func answered(_ server: String) {
+        lock.withLock { if !down.isEmpty { down[server] = nil } }
     }
 }
