@@ -106,6 +106,35 @@ final class JobLoaderTests: XCTestCase {
         let wikipedia = try JobLoader.load(path: "\(jobs)/wikipedia.toml")
         XCTAssertEqual(wikipedia.source.kind, "wikipedia-abstracts", "wikipedia points at the abstracts job until pages-articles exists")
         XCTAssertTrue(FileManager.default.fileExists(atPath: wikipedia.source.input), wikipedia.source.input)
+        let postgres = try JobLoader.load(path: "\(jobs)/wikipedia-postgres.toml")
+        XCTAssertEqual(postgres.store.kind, "postgres", "inferred from the DSNs")
+        XCTAssertEqual(postgres.store.shards.map(\.name), ["0", "1", "2", "3"])
+        XCTAssertTrue(postgres.store.shards.allSatisfy { $0.path.hasPrefix("postgres://") }, "DSNs are not made into paths")
+        XCTAssertEqual(postgres.source.input, wikipedia.source.input)
+    }
+
+    func testStoreKindsAreInferredCheckedAndPasswordsStayOffTheCommandLine() throws {
+        let dir = try temporaryDirectory(self)
+        func load(_ store: String) throws -> JobConfig {
+            let path = "\(dir)/job.toml"
+            try "[source]\nkind = \"wikipedia-abstracts\"\ninput = \"x.xml\"\n[model]\nname = \"minilm-l6\"\n[store]\n\(store)\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try JobLoader.load(path: path)
+        }
+        XCTAssertEqual(try load(#"shards = ["a.sqlite"]"#).store.kind, "sqlite")
+        XCTAssertThrowsError(try load(#"shards = ["a.sqlite", "postgres://h/db"]"#)) { XCTAssertTrue("\($0)".contains("PostgreSQL DSNs and the rest SQLite")) }
+        XCTAssertThrowsError(try load("kind = \"sqlite\"\nshards = [\"postgres://h/db\"]")) { XCTAssertTrue("\($0)".contains("store.kind")) }
+        XCTAssertThrowsError(try load("shards = [\"a.sqlite\"]\ncontrol = \"postgres://h/db\"")) { XCTAssertTrue("\($0)".contains("store.control")) }
+        let job = try load("shards = [\"postgres://h/db\"]\ncontrol = \"postgres://c/db\"\ngive_up_after_seconds = 5")
+        XCTAssertEqual(job.store.controlLocation.path, "postgres://c/db")
+        XCTAssertEqual(job.store.giveUpAfterSeconds, 5)
+        XCTAssertThrowsError(try JobOverrides(shards: ["postgres://u:hunter2@h/db"]).validate()) { error in
+            XCTAssertFalse("\(error)".contains("hunter2"))
+            XCTAssertTrue("\(error)".contains("PGPASSWORD"))
+        }
+        XCTAssertNoThrow(try JobOverrides(shards: ["postgres://u@h/db"]).validate())
+        XCTAssertEqual(ShardLocation.redacting("postgres://u:p@ss@h:5/db?sslmode=require&password=x"), "postgres://u:***@h:5/db?sslmode=require&password=***")
+        XCTAssertEqual(ShardLocation.redacting("/data/s0.sqlite"), "/data/s0.sqlite")
     }
 
     func testOverridesReplaceFileSettings() throws {
