@@ -32,7 +32,7 @@ struct ShardsCommand: AsyncParsableCommand {
                     if !location.isPostgres && !FileManager.default.fileExists(atPath: location.path) {
                         throw StoreError(shard: location, message: "no such shard file", hint: "run the job first, or check store.shards")
                     }
-                    let shard = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: store) }
+                    let shard = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: store, inspecting: true) }
                     let digest = try await shard.digest()
                     await shard.close()
                     print("\(location.name)\t\(digest.rows)\t\(digest.sha256)\t\(location.displayPath)")

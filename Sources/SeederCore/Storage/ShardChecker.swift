@@ -38,7 +38,7 @@ public enum ShardChecker {
             }
             let store: ShardStore
             do {
-                store = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: settings) }
+                store = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: settings, inspecting: true) }
             } catch {
                 result.unreachable = String(describing: error)
                 results.append(result)

@@ -46,13 +46,13 @@ public final class ShardRebalancer: Sendable {
     /// Runs the rebalance (or counts it, with `dryRun`). `progress` is called after each step with the report so far.
     public func run(dryRun: Bool, progress: (@Sendable (Report) -> Void)? = nil) async throws -> Report {
         let newRing = try ShardRing(shardNames: to.map(\.name))
-        // One store per distinct path, opened once whichever list names it. A dry run opens only the old shards
-        // (and never creates a file).
+        // One store per distinct path, opened once whichever list names it. A dry run opens only the old shards,
+        // as they are (read-only, nothing migrated or created).
         var stores: [String: ShardStore] = [:]
         func store(_ location: ShardLocation) async throws -> ShardStore {
             if let open = stores[location.path] { return open }
             let settings = self.settings
-            let opened = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: settings) }
+            let opened = try await StoreOpener.offPool { try StoreOpener.shard(location, settings: settings, inspecting: dryRun) }
             stores[location.path] = opened
             return opened
         }

@@ -21,11 +21,12 @@ public final class ShardWorker: @unchecked Sendable {
     private let checkpointPending = Flag()
     public let location: ShardLocation
 
-    /// Opens (creating when missing) the shard for writing, and a reader and a checkpointer beside it.
-    public init(location: ShardLocation, durability: JobConfig.Durability, cacheMB: Int = 8) throws {
-        shard = try SQLiteShard(location: location, durability: durability, cacheMB: cacheMB)
+    /// Opens (creating when missing) the shard for writing, and a reader and a checkpointer beside it. `readOnly`
+    /// opens an existing file without migrating it, for inspection: every connection is read-only then.
+    public init(location: ShardLocation, durability: JobConfig.Durability, cacheMB: Int = 8, readOnly: Bool = false) throws {
+        shard = try SQLiteShard(location: location, durability: durability, readOnly: readOnly, cacheMB: cacheMB)
         reader = try SQLiteShard(location: location, durability: durability, readOnly: true)
-        checkpointer = try SQLiteShard(location: location, durability: durability, cacheMB: 1)
+        checkpointer = readOnly ? reader : try SQLiteShard(location: location, durability: durability, cacheMB: 1)
         self.location = location
         queue = DispatchQueue(label: "seeder.shard.\(location.name)")
         readQueue = DispatchQueue(label: "seeder.shard.\(location.name).read")

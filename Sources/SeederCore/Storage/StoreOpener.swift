@@ -8,13 +8,14 @@ public enum StoreOpener {
         "seeder pid \(getpid()) on \(ProcessInfo.processInfo.hostName)"
     }
 
-    /// Opens one shard (creating its tables when missing).
-    public static func shard(_ location: ShardLocation, settings: JobConfig.StoreSettings) throws -> ShardStore {
+    /// Opens one shard, creating its tables when missing; or with `inspecting`, as it is (an existing SQLite file
+    /// read-only, a PostgreSQL schema without migrating it), for `seeder shards check` and dry runs.
+    public static func shard(_ location: ShardLocation, settings: JobConfig.StoreSettings, inspecting: Bool = false) throws -> ShardStore {
         if location.isPostgres {
             return try PostgresShard(location: location, applicationName: applicationName,
-                                     giveUpAfter: .clampedMilliseconds(settings.giveUpAfterSeconds * 1000))
+                                     giveUpAfter: .clampedMilliseconds(settings.giveUpAfterSeconds * 1000), migrate: !inspecting)
         }
-        return try ShardWorker(location: location, durability: settings.durability, cacheMB: settings.cacheMB)
+        return try ShardWorker(location: location, durability: settings.durability, cacheMB: settings.cacheMB, readOnly: inspecting)
     }
 
     /// Opens every shard of `settings` and the store of its runs. Blocking: call off the cooperative pool.

@@ -19,16 +19,17 @@ public final class PostgresShard: ShardStore {
     /// Keys per `readRows`/`deleteRows` statement.
     static let keyBatch = 10_000
 
-    /// Connects (the writer and the reader) and brings the schema up to date. Throws a ``StoreError`` naming the
-    /// shard, with its password redacted, when the server can't be reached.
-    public init(location: ShardLocation, applicationName: String? = nil, giveUpAfter: Duration = .seconds(300)) throws {
+    /// Connects (the writer and the reader) and brings the schema up to date (unless `migrate` is false: `seeder
+    /// shards check` reports a schema, it doesn't change it). Throws a ``StoreError`` naming the shard, with its
+    /// password redacted, when the server can't be reached.
+    public init(location: ShardLocation, applicationName: String? = nil, giveUpAfter: Duration = .seconds(300), migrate: Bool = true) throws {
         self.location = location
         let name = applicationName ?? PostgresSession.defaultApplicationName()
         // The staging table lives as long as its connection: created again after each reconnect.
         writer = try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "write") { connection in
             try connection.execute(Self.stagingTableSQL)
         }
-        try writer.runBlocking { try PostgresSchema.migrate($0) }
+        if migrate { try writer.runBlocking { try PostgresSchema.migrate($0) } }
         reader = try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "read")
     }
 
