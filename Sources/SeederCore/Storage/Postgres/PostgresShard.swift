@@ -7,12 +7,19 @@ import Foundation
 /// rows only, which is all the pipeline asks). Either reconnects after a lost connection and redoes what it was
 /// doing; every write is idempotent.
 ///
-/// A chunk is written as binary COPY into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT DO
-/// NOTHING RETURNING` into `embeddings` whose returned keys pick the `seeder_texts` rows to insert.
+/// A chunk is written, in one transaction, by binary COPY straight into `embeddings` and `seeder_texts` (the
+/// server's bulk path: rows go in many to a WAL record, as `psql \copy` does), inside a savepoint. A COPY stops at
+/// the first key already present (or twice in the chunk) with a unique violation: then the savepoint is rolled back
+/// and the chunk goes the careful way — binary COPY into a temporary staging table, then one `INSERT … SELECT … ON
+/// CONFLICT DO NOTHING RETURNING` into `embeddings` whose returned keys pick the `seeder_texts` rows to insert. The
+/// pipeline writes only keys its lookup did not find, so conflicts are rare (a chunk redone after a crash, two runs
+/// at once); `seeder bench postgres` measures both ways (BENCHMARKS.md).
 public final class PostgresShard: ShardStore {
     public let location: ShardLocation
     private let writer: PostgresSession
     private let reader: PostgresSession
+    /// Whether `write` tries the direct COPY first (off: always staging; the benchmark measures both).
+    let copiesDirectly: Bool
 
     /// Keys per lookup query (one text-array parameter).
     static let lookupBatch = 10_000
@@ -21,8 +28,13 @@ public final class PostgresShard: ShardStore {
 
     /// Connects (the writer and the reader) and brings the schema up to date. Throws a ``StoreError`` naming the
     /// shard, with its password redacted, when the server can't be reached.
-    public init(location: ShardLocation, applicationName: String? = nil, giveUpAfter: Duration = .seconds(300)) throws {
+    public convenience init(location: ShardLocation, applicationName: String? = nil, giveUpAfter: Duration = .seconds(300)) throws {
+        try self.init(location: location, applicationName: applicationName, giveUpAfter: giveUpAfter, copiesDirectly: true)
+    }
+
+    init(location: ShardLocation, applicationName: String?, giveUpAfter: Duration, copiesDirectly: Bool) throws {
         self.location = location
+        self.copiesDirectly = copiesDirectly
         let name = applicationName ?? PostgresSession.defaultApplicationName()
         // The staging table lives as long as its connection: created again after each reconnect.
         writer = try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "write") { connection in
@@ -77,14 +89,65 @@ public final class PostgresShard: ShardStore {
 
     public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) async throws -> Int {
         guard batch.count > 0 else { return 0 }
-        let data = Self.stagingInput(batch)
+        let direct = copiesDirectly ? Self.directInput(batch, model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source) : nil
         let parameters = [model.model, model.version, String(batch.dimensions), tenant, runID, String(chunkEnd), source]
         return try await writer.run { connection in
             try connection.transaction {
-                try connection.copyIn("COPY seeder_stage (text_hash, vector, category, record_id, title, text) FROM STDIN (FORMAT binary)", data: data)
+                if let direct {
+                    try connection.execute("SAVEPOINT seeder_direct")
+                    do {
+                        let inserted = try connection.copyIn("COPY embeddings (\(Self.embeddingsCopyColumns)) FROM STDIN (FORMAT binary)",
+                                                             data: direct.embeddings)
+                        try connection.copyIn("COPY seeder_texts (\(Self.textsCopyColumns)) FROM STDIN (FORMAT binary)", data: direct.texts)
+                        try connection.execute("RELEASE SAVEPOINT seeder_direct")
+                        return inserted
+                    } catch let error as PostgresError where error.sqlState == "23505" && !error.isConnectionLoss {
+                        // A key already there, or twice in the chunk: nothing of the COPYs stays; the careful way.
+                        try connection.execute("ROLLBACK TO SAVEPOINT seeder_direct")
+                    }
+                }
+                try connection.copyIn("COPY seeder_stage (text_hash, vector, category, record_id, title, text) FROM STDIN (FORMAT binary)",
+                                      data: Self.stagingInput(batch))
                 return Int(try connection.query(Self.writeSQL, parameters).int64(0, 0) ?? 0)
             }
         }
+    }
+
+    static let embeddingsCopyColumns = "text_hash, model, model_version, dimensions, vector, tenant_id"
+    static let textsCopyColumns = "text_hash, model, model_version, tenant_id, run_id, chunk_end, source, category, record_id, title, text"
+
+    /// The chunk as binary COPY input for `embeddings` and for `seeder_texts` (the direct way).
+    static func directInput(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64,
+                            source: String) -> (embeddings: [UInt8], texts: [UInt8]) {
+        let rowBytes = batch.dimensions * MemoryLayout<Float>.size
+        var embeddings = BinaryCopyEncoder(capacity: batch.count * (rowBytes + 160))
+        var texts = BinaryCopyEncoder(capacity: batch.count * 300)
+        batch.vectors.withUnsafeBytes { vectors in
+            for i in 0..<batch.count {
+                let hex = batch.hashes[i].hex
+                embeddings.beginTuple(fields: 6)
+                embeddings.text(hex)
+                embeddings.text(model.model)
+                embeddings.text(model.version)
+                embeddings.int4(Int32(batch.dimensions))
+                embeddings.bytea(UnsafeRawBufferPointer(rebasing: vectors[(i * rowBytes)..<((i + 1) * rowBytes)]))
+                embeddings.text(tenant)
+                let text = batch.texts[i]
+                texts.beginTuple(fields: 11)
+                texts.text(hex)
+                texts.text(model.model)
+                texts.text(model.version)
+                texts.text(tenant)
+                texts.text(runID)
+                texts.int8(chunkEnd)
+                texts.text(source)
+                texts.text(text.category)
+                texts.text(text.recordID)
+                texts.text(text.title)
+                texts.text(text.text)
+            }
+        }
+        return (embeddings.finish(), texts.finish())
     }
 
     /// The chunk as binary COPY input for `seeder_stage`; vectors as their float32 little-endian bytes.
