@@ -91,6 +91,35 @@ final class PostgresShardTests: XCTestCase {
         await shard.close()
     }
 
+    /// A chunk goes by COPY straight into the tables unless a key is already there or twice in it: then the careful
+    /// way (staging, ON CONFLICT DO NOTHING), which must insert exactly the new rows and texts, with nothing of the
+    /// failed COPY left behind — the same outcome either way, and the same digest as one chunk written directly.
+    func testAChunkWithSomeKeysPresentOrRepeatedInsertsOnlyTheNewOnes() async throws {
+        let server = try ThrowawayPostgres(self)
+        let shard = try openShard(server), reference = try openShard(server, schema: "reference", name: "reference")
+        let first = try await shard.write(batch(0..<10), model: model, tenant: "public", runID: "r1", chunkEnd: 10, source: "s")
+        XCTAssertEqual(first, 10)
+        let overlapping = try await shard.write(batch(5..<15), model: model, tenant: "public", runID: "r2", chunkEnd: 20, source: "s")
+        XCTAssertEqual(overlapping, 5, "keys 5..<10 were there: only 10..<15 go in")
+        var repeated = batch(15..<20)
+        let again = batch(17..<18)
+        repeated.hashes += again.hashes
+        repeated.vectors += again.vectors
+        repeated.texts += again.texts
+        let withRepeat = try await shard.write(repeated, model: model, tenant: "public", runID: "r3", chunkEnd: 30, source: "s")
+        XCTAssertEqual(withRepeat, 5, "a key twice in one chunk goes in once")
+        XCTAssertEqual(try psql(server, "SELECT count(*) FROM embeddings"), "20")
+        XCTAssertEqual(try psql(server, "SELECT count(*) FROM seeder_texts"), "20")
+        XCTAssertEqual(try psql(server, "SELECT string_agg(run_id || ':' || count, ',' ORDER BY run_id) FROM (SELECT run_id, count(*) FROM seeder_texts GROUP BY run_id) c"),
+                       "r1:10,r2:5,r3:5")
+        let whole = try await reference.write(batch(0..<20), model: model, tenant: "public", runID: "r", chunkEnd: 1, source: "s")
+        XCTAssertEqual(whole, 20)
+        let digest = try await shard.digest(), referenceDigest = try await reference.digest()
+        XCTAssertEqual(digest, referenceDigest)
+        await shard.close()
+        await reference.close()
+    }
+
     func testLookupOfMoreKeysThanOneQueryTakes() async throws {
         let server = try ThrowawayPostgres(self)
         let shard = try openShard(server)
@@ -337,7 +366,8 @@ final class PostgresShardTests: XCTestCase {
     }
 
     /// Not a check: prints how fast each way of writing a chunk goes (10 chunks of 5,000 rows of 384 dimensions):
-    /// staging (the way `write` goes), one `unnest` INSERT, and staging without the `seeder_texts (text_hash)` index.
+    /// `write` (binary COPY straight into the tables; no conflicts here), one `unnest` INSERT, and `write` without the
+    /// `seeder_texts (text_hash)` index.
     func testWriteSpeedOfStagingAgainstUnnest() async throws {
         let server = try ThrowawayPostgres(self)
         let a = try openShard(server, schema: "copy", name: "copy"), b = try openShard(server, schema: "unnest", name: "unnest")
@@ -360,7 +390,7 @@ final class PostgresShardTests: XCTestCase {
         }
         let rows = Double(chunks.count * 5_000)
         func rate(_ d: Duration) -> Int { Int(rows / (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)) }
-        print("write speed: binary COPY + INSERT…SELECT \(rate(times[0])) rows/s (\(times[0])), unnest INSERT \(rate(times[1])) rows/s (\(times[1])), "
+        print("write speed: write (binary COPY straight into the tables) \(rate(times[0])) rows/s (\(times[0])), unnest INSERT \(rate(times[1])) rows/s (\(times[1])), "
               + "COPY without the seeder_texts key index \(rate(times[2])) rows/s (\(times[2]))")
         let digestA = try await a.digest(), digestB = try await b.digest(), digestC = try await c.digest()
         XCTAssertEqual(digestA, digestB)
