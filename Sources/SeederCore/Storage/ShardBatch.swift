@@ -16,19 +16,6 @@ public struct ShardBatch: Sendable {
         texts.reserveCapacity(rows)
     }
 
-    /// The rows in `count` contiguous parts of (nearly) equal size, in order.
-    func split(into count: Int) -> [ShardBatch] {
-        let parts = max(1, min(count, self.count))
-        return (0..<parts).map { part in
-            let start = self.count * part / parts, end = self.count * (part + 1) / parts
-            var piece = ShardBatch(dimensions: dimensions)
-            piece.hashes = Array(hashes[start..<end])
-            piece.vectors = Array(vectors[(start * dimensions)..<(end * dimensions)])
-            piece.texts = Array(texts[start..<end])
-            return piece
-        }
-    }
-
     mutating func append(hash: TextHash, vector: UnsafeBufferPointer<Float>, text: SeededText) {
         hashes.append(hash)
         vectors.append(contentsOf: vector)

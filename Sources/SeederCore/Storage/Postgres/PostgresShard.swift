@@ -2,8 +2,8 @@ import Foundation
 
 /// One shard of the cache in a PostgreSQL database, or in a schema of one (`?schema=s` in its DSN).
 ///
-/// Three connections, each on a serial queue of its own (``PostgresSession``): two writers, and a reader for lookups
-/// and scans, so that the lookups of the next chunk overlap the writes of the current one (the reader sees committed
+/// Two connections, each on a serial queue of its own (``PostgresSession``): a writer, and a reader for lookups and
+/// scans, so that the lookups of the next chunk overlap the writes of the current one (the reader sees committed
 /// rows only, which is all the pipeline asks). Either reconnects after a lost connection and redoes what it was
 /// doing; every write is idempotent.
 ///
@@ -16,12 +16,7 @@ import Foundation
 /// at once); `seeder bench postgres` measures both ways (BENCHMARKS.md).
 public final class PostgresShard: ShardStore {
     public let location: ShardLocation
-    /// Writers: a chunk's rows for this shard are split between them, each part in a transaction of its own, so
-    /// the server works on two at once (measured: 0.69 → 0.74 of `psql \copy`'s rate, BENCHMARKS.md).
-    private let writers: [PostgresSession]
-    private var writer: PostgresSession { writers[0] }
-    /// Below this many rows a chunk goes whole to one writer: halves this small gain nothing.
-    static let splitRows = 1_024
+    private let writer: PostgresSession
     private let reader: PostgresSession
     /// Whether `write` tries the direct COPY first (off: always staging; the benchmark measures both).
     let copiesDirectly: Bool
@@ -37,21 +32,18 @@ public final class PostgresShard: ShardStore {
     public convenience init(location: ShardLocation, applicationName: String? = nil, giveUpAfter: Duration = .seconds(300),
                             migrate: Bool = true) throws {
         try self.init(location: location, applicationName: applicationName, giveUpAfter: giveUpAfter, migrate: migrate,
-                      copiesDirectly: true, writers: 2)
+                      copiesDirectly: true)
     }
 
-    init(location: ShardLocation, applicationName: String?, giveUpAfter: Duration, migrate: Bool = true, copiesDirectly: Bool,
-         writers count: Int) throws {
+    init(location: ShardLocation, applicationName: String?, giveUpAfter: Duration, migrate: Bool = true, copiesDirectly: Bool) throws {
         self.location = location
         self.copiesDirectly = copiesDirectly
         let name = applicationName ?? PostgresSession.defaultApplicationName()
         // The staging table lives as long as its connection: created again after each reconnect.
-        writers = try (0..<max(1, count)).map { index in
-            try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "write\(index)") { connection in
-                try connection.execute(Self.stagingTableSQL)
-            }
+        writer = try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "write") { connection in
+            try connection.execute(Self.stagingTableSQL)
         }
-        if migrate { try writers[0].runBlocking { try PostgresSchema.migrate($0) } }
+        if migrate { try writer.runBlocking { try PostgresSchema.migrate($0) } }
         reader = try PostgresSession(location: location, applicationName: name, giveUpAfter: giveUpAfter, role: "read")
     }
 
@@ -98,29 +90,13 @@ public final class PostgresShard: ShardStore {
 
     // MARK: Writes
 
-    /// Writes the chunk's rows for this shard: split between the writers when it is large, each part in one
-    /// transaction. When this returns every part has committed; when it throws, some may have (all are idempotent,
-    /// and the pipeline's checkpoint has not moved past the chunk).
+    /// Writes the chunk's rows for this shard in one transaction on the writer connection. Two transactions in
+    /// flight per shard measured no faster on this 2-core machine (`seeder bench postgres`, BENCHMARKS.md).
     public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) async throws -> Int {
         guard batch.count > 0 else { return 0 }
-        guard writers.count > 1, batch.count >= Self.splitRows else {
-            return try await write(batch, on: writers[0], model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source)
-        }
-        let parts = batch.split(into: writers.count)
-        return try await withThrowingTaskGroup(of: Int.self) { group in
-            for (part, session) in zip(parts, writers) {
-                group.addTask { try await self.write(part, on: session, model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source) }
-            }
-            return try await group.reduce(0, +)
-        }
-    }
-
-    /// One part of a chunk, in one transaction on `session`.
-    private func write(_ batch: ShardBatch, on session: PostgresSession, model: StoredModel, tenant: String, runID: String,
-                       chunkEnd: Int64, source: String) async throws -> Int {
         let direct = copiesDirectly ? Self.directInput(batch, model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source) : nil
         let parameters = [model.model, model.version, String(batch.dimensions), tenant, runID, String(chunkEnd), source]
-        return try await session.run { connection in
+        return try await writer.run { connection in
             try connection.transaction {
                 if let direct {
                     try connection.execute("SAVEPOINT seeder_direct")
@@ -433,7 +409,7 @@ public final class PostgresShard: ShardStore {
     }
 
     public func close() async {
-        for writer in writers { await writer.close() }
+        await writer.close()
         await reader.close()
     }
 }
