@@ -38,7 +38,9 @@ public final class PostgresConnection {
             // deinit runs PQfinish.
             throw PostgresError(message: lastMessage(), dsn: displayDSN, isConnectionLoss: true)
         }
-        try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'")
+        // Warnings and errors only: libpq prints notices on standard error, and "relation … already exists,
+        // skipping" on every start is noise in an operator's terminal and cron mail.
+        try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET client_min_messages = warning")
         if let schema {
             let quoted = try quoteIdentifier(schema)
             // Only when missing: CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege even when the schema exists,
