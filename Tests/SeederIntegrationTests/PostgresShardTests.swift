@@ -364,38 +364,6 @@ final class PostgresShardTests: XCTestCase {
         await source.close()
         await target.close()
     }
-
-    /// Not a check: prints how fast each way of writing a chunk goes (10 chunks of 5,000 rows of 384 dimensions):
-    /// `write` (binary COPY straight into the tables; no conflicts here), one `unnest` INSERT, and `write` without the
-    /// `seeder_texts (text_hash)` index.
-    func testWriteSpeedOfStagingAgainstUnnest() async throws {
-        let server = try ThrowawayPostgres(self)
-        let a = try openShard(server, schema: "copy", name: "copy"), b = try openShard(server, schema: "unnest", name: "unnest")
-        let c = try openShard(server, schema: "noindex", name: "noindex")
-        _ = try psql(server, "DROP INDEX noindex.idx_seeder_texts_key")
-        let model = StoredModel(model: "m", version: "1", dimensions: 384)
-        let chunks = (0..<10).map { batch(($0 * 5_000)..<(($0 + 1) * 5_000), dimensions: 384) }
-        let clock = ContinuousClock()
-        var times: [Duration] = [.zero, .zero, .zero]
-        for (index, chunk) in chunks.enumerated() {
-            var start = clock.now
-            _ = try await a.write(chunk, model: model, tenant: "public", runID: "r", chunkEnd: Int64(index), source: "s")
-            times[0] += clock.now - start
-            start = clock.now
-            _ = try await b.writeWithUnnest(chunk, model: model, tenant: "public", runID: "r", chunkEnd: Int64(index), source: "s")
-            times[1] += clock.now - start
-            start = clock.now
-            _ = try await c.write(chunk, model: model, tenant: "public", runID: "r", chunkEnd: Int64(index), source: "s")
-            times[2] += clock.now - start
-        }
-        let rows = Double(chunks.count * 5_000)
-        func rate(_ d: Duration) -> Int { Int(rows / (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)) }
-        print("write speed: write (binary COPY straight into the tables) \(rate(times[0])) rows/s (\(times[0])), unnest INSERT \(rate(times[1])) rows/s (\(times[1])), "
-              + "COPY without the seeder_texts key index \(rate(times[2])) rows/s (\(times[2]))")
-        let digestA = try await a.digest(), digestB = try await b.digest(), digestC = try await c.digest()
-        XCTAssertEqual(digestA, digestB)
-        XCTAssertEqual(digestA, digestC)
-    }
 }
 
 /// Chunks a write loop has finished, read from the test's own task.

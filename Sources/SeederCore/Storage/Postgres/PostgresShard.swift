@@ -190,41 +190,6 @@ public final class PostgresShard: ShardStore {
         SELECT count(*) FROM inserted
         """
 
-    /// The alternative to staging: one `INSERT … SELECT FROM unnest(…)` with the rows as array parameters (bytea in
-    /// hex). Kept for the benchmark that chose staging (PostgresShardTests).
-    func writeWithUnnest(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) async throws -> Int {
-        let rowBytes = batch.dimensions * MemoryLayout<Float>.size
-        let vectors = batch.vectors.withUnsafeBytes { raw in
-            PostgresArrayLiteral.make((0..<batch.count).lazy.map {
-                PostgresArrayLiteral.hexBytea(Array(raw[($0 * rowBytes)..<(($0 + 1) * rowBytes)]))
-            })
-        }
-        let parameters = [model.model, model.version, String(batch.dimensions), tenant, runID, String(chunkEnd), source,
-                          PostgresArrayLiteral.make(batch.hashes.lazy.map(\.hex)), vectors,
-                          PostgresArrayLiteral.make(batch.texts.lazy.map(\.category)),
-                          PostgresArrayLiteral.make(batch.texts.lazy.map(\.recordID)),
-                          PostgresArrayLiteral.make(batch.texts.lazy.map(\.title)),
-                          PostgresArrayLiteral.make(batch.texts.lazy.map(\.text))]
-        return try await writer.run { connection in
-            Int(try connection.query("""
-                WITH rows AS (
-                  SELECT * FROM unnest($8::text[], $9::bytea[], $10::text[], $11::text[], $12::text[], $13::text[])
-                    AS r(text_hash, vector, category, record_id, title, text)
-                ), inserted AS (
-                  INSERT INTO embeddings (text_hash, model, model_version, dimensions, vector, tenant_id)
-                  SELECT text_hash, $1, $2, $3::integer, vector, $4 FROM rows
-                  ON CONFLICT DO NOTHING
-                  RETURNING text_hash
-                ), texts AS (
-                  INSERT INTO seeder_texts (text_hash, model, model_version, tenant_id, run_id, chunk_end, source, category, record_id, title, text)
-                  SELECT DISTINCT ON (s.text_hash) s.text_hash, $1, $2, $4, $5, $6::bigint, $7, s.category, s.record_id, s.title, s.text
-                  FROM rows s JOIN inserted i ON i.text_hash = s.text_hash
-                )
-                SELECT count(*) FROM inserted
-                """, parameters).int64(0, 0) ?? 0)
-        }
-    }
-
     /// A PostgreSQL commit is durable when it returns.
     public func makeDurable() async throws {}
 
