@@ -74,9 +74,4 @@ final class KillAndResumeTests: XCTestCase {
         let repeats = asked.count - Set(asked).count
         XCTAssertLessThanOrEqual(repeats, kills * 2 * chunk, "texts asked again: \(repeats) after \(kills) kills")
     }
-
-    private func lineCount(_ path: String) -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        return data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-    }
 }

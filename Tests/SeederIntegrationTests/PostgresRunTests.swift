@@ -24,10 +24,6 @@ final class PostgresRunTests: XCTestCase {
         return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
     }
 
-    private func lineCount(_ path: String) -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
-        return data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-    }
 
     func testKillNineMidRunThenResumeEqualsAnUninterruptedRun() throws {
         let server = try ThrowawayPostgres(self)

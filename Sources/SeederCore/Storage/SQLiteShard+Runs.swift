@@ -54,10 +54,10 @@ extension SQLiteShard {
             try statement.bind(run.sourceKind, at: 9)
             try statement.bind(run.input, at: 10)
             try statement.bind(run.normalizerVersion, at: 11)
-            try statement.bind(try Self.json(run.shardNames), at: 12)
+            try statement.bind(try RunRecordJSON.encode(run.shardNames), at: 12)
             try statement.bind(run.state.rawValue, at: 13)
-            try statement.bind(try Self.json(run.checkpoint), at: 14)
-            try statement.bind(try Self.json(run.counters), at: 15)
+            try statement.bind(try RunRecordJSON.encode(run.checkpoint), at: 14)
+            try statement.bind(try RunRecordJSON.encode(run.counters), at: 15)
             if let error = run.error { try statement.bind(error, at: 16) } else { try statement.bindNull(at: 16) }
             try statement.bind(run.startedAt.timeIntervalSince1970, at: 17)
             try statement.bind(run.updatedAt.timeIntervalSince1970, at: 18)
@@ -82,8 +82,8 @@ extension SQLiteShard {
                 """)
             try statement.bind(run.id, at: 1)
             try statement.bind(run.state.rawValue, at: 2)
-            try statement.bind(try Self.json(run.checkpoint), at: 3)
-            try statement.bind(try Self.json(run.counters), at: 4)
+            try statement.bind(try RunRecordJSON.encode(run.checkpoint), at: 3)
+            try statement.bind(try RunRecordJSON.encode(run.counters), at: 4)
             if let error = run.error { try statement.bind(error, at: 5) } else { try statement.bindNull(at: 5) }
             try statement.bind(run.updatedAt.timeIntervalSince1970, at: 6)
             if let f = run.finishedAt { try statement.bind(f.timeIntervalSince1970, at: 7) } else { try statement.bindNull(at: 7) }
@@ -118,26 +118,16 @@ extension SQLiteShard {
         return out
     }
 
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T {
-        try JSONDecoder().decode(type, from: Data((text ?? "").utf8))
-    }
-
     private static func decodeRun(_ s: SQLiteStatement) throws -> RunRecord {
         RunRecord(
             id: s.string(at: 0) ?? "", job: s.string(at: 1) ?? "", modelAlias: s.string(at: 2) ?? "",
             stored: StoredModel(model: s.string(at: 3) ?? "", version: s.string(at: 4) ?? "", dimensions: Int(s.int64(at: 5))),
             tenant: s.string(at: 6) ?? "", provider: s.string(at: 7) ?? "", sourceKind: s.string(at: 8) ?? "",
             input: s.string(at: 9) ?? "", normalizerVersion: s.string(at: 10) ?? "",
-            shardNames: try decode([String].self, s.string(at: 11)),
+            shardNames: try RunRecordJSON.decode([String].self, s.string(at: 11)),
             state: RunRecord.State(rawValue: s.string(at: 12) ?? "") ?? .failed,
-            checkpoint: try decode(SourceCheckpoint.self, s.string(at: 13)),
-            counters: try decode(RunCounters.self, s.string(at: 14)),
+            checkpoint: try RunRecordJSON.decode(SourceCheckpoint.self, s.string(at: 13)),
+            counters: try RunRecordJSON.decode(RunCounters.self, s.string(at: 14)),
             error: s.isNull(at: 15) ? nil : s.string(at: 15),
             startedAt: Date(timeIntervalSince1970: s.double(at: 16)),
             updatedAt: Date(timeIntervalSince1970: s.double(at: 17)),

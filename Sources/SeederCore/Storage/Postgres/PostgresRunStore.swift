@@ -67,8 +67,8 @@ public final class PostgresRunStore: RunStore {
         try await verifyLock()
         let parameters: [String?] = [
             run.id, run.job, run.modelAlias, run.stored.model, run.stored.version, String(run.stored.dimensions), run.tenant,
-            run.provider, run.sourceKind, run.input, run.normalizerVersion, try Self.json(run.shardNames), run.state.rawValue,
-            try Self.json(run.checkpoint), try Self.json(run.counters), run.error, Self.seconds(run.startedAt),
+            run.provider, run.sourceKind, run.input, run.normalizerVersion, try RunRecordJSON.encode(run.shardNames), run.state.rawValue,
+            try RunRecordJSON.encode(run.checkpoint), try RunRecordJSON.encode(run.counters), run.error, Self.seconds(run.startedAt),
             Self.seconds(run.updatedAt), run.finishedAt.map(Self.seconds), String(run.activeSeconds), String(run.attempts),
             run.providerModel, run.pricePerMillionTokens.map { String($0) },
         ]
@@ -85,7 +85,7 @@ public final class PostgresRunStore: RunStore {
     public func saveProgress(of run: RunRecord, failures: [RecordFailure]) async throws {
         try await verifyLock()
         let parameters: [String?] = [
-            run.id, run.state.rawValue, try Self.json(run.checkpoint), try Self.json(run.counters), run.error,
+            run.id, run.state.rawValue, try RunRecordJSON.encode(run.checkpoint), try RunRecordJSON.encode(run.counters), run.error,
             Self.seconds(run.updatedAt), run.finishedAt.map(Self.seconds), String(run.activeSeconds), String(run.attempts),
             run.providerModel, run.pricePerMillionTokens.map { String($0) },
         ]
@@ -201,26 +201,16 @@ public final class PostgresRunStore: RunStore {
     /// Seconds since 1970 as text, every digit kept (`Double.description` round-trips).
     private static func seconds(_ date: Date) -> String { String(date.timeIntervalSince1970) }
 
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T {
-        try JSONDecoder().decode(type, from: Data((text ?? "").utf8))
-    }
-
     private static func decodeRun(_ r: PostgresResult, _ row: Int) throws -> RunRecord {
         RunRecord(
             id: r.string(row, 0) ?? "", job: r.string(row, 1) ?? "", modelAlias: r.string(row, 2) ?? "",
             stored: StoredModel(model: r.string(row, 3) ?? "", version: r.string(row, 4) ?? "", dimensions: Int(r.int64(row, 5) ?? 0)),
             tenant: r.string(row, 6) ?? "", provider: r.string(row, 7) ?? "", sourceKind: r.string(row, 8) ?? "",
             input: r.string(row, 9) ?? "", normalizerVersion: r.string(row, 10) ?? "",
-            shardNames: try decode([String].self, r.string(row, 11)),
+            shardNames: try RunRecordJSON.decode([String].self, r.string(row, 11)),
             state: RunRecord.State(rawValue: r.string(row, 12) ?? "") ?? .failed,
-            checkpoint: try decode(SourceCheckpoint.self, r.string(row, 13)),
-            counters: try decode(RunCounters.self, r.string(row, 14)),
+            checkpoint: try RunRecordJSON.decode(SourceCheckpoint.self, r.string(row, 13)),
+            counters: try RunRecordJSON.decode(RunCounters.self, r.string(row, 14)),
             error: r.string(row, 15),
             startedAt: Date(timeIntervalSince1970: r.double(row, 16) ?? 0),
             updatedAt: Date(timeIntervalSince1970: r.double(row, 17) ?? 0),
