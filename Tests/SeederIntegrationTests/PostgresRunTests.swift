@@ -24,7 +24,6 @@ final class PostgresRunTests: XCTestCase {
         return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
     }
 
-
     func testKillNineMidRunThenResumeEqualsAnUninterruptedRun() throws {
         let server = try ThrowawayPostgres(self)
         let seeder = try SeederBinary.locate()
