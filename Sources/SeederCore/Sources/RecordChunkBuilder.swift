@@ -41,6 +41,24 @@ struct RecordChunkBuilder {
         itemConsumed(recordsFull: records.count >= chunkSize)
     }
 
+    /// Adds the records made from the next item when one item yields several (a dictionary entry's senses, a page's
+    /// sections). The chunk closes only between items, so a resume never starts inside one.
+    mutating func add(_ itemRecords: [Record]) {
+        records.append(contentsOf: itemRecords)
+        itemConsumed(recordsFull: records.count >= chunkSize)
+    }
+
+    /// Counts a skipped part of the next item (a sense without a gloss, a section with no text) without consuming
+    /// the item: call it before the item's `add` or `skip`. `detail` is only evaluated for failures outside replay.
+    mutating func skipPart(_ reason: SkipReason, ordinal: Int64, recordID: @autoclosure () -> String,
+                           detail: @autoclosure () -> String) {
+        guard !nextIsReplay else { return }
+        skipped[reason, default: 0] += 1
+        if reason.isFailure {
+            failures.append(RecordFailure(ordinal: ordinal, recordID: recordID(), reason: reason, detail: detail()))
+        }
+    }
+
     /// Adds the skip of the next item. `detail` is only evaluated for failures outside replay.
     mutating func skip(_ reason: SkipReason, ordinal: Int64, recordID: @autoclosure () -> String,
                        detail: @autoclosure () -> String) {
