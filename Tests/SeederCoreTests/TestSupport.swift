@@ -111,3 +111,8 @@ func openStores(_ job: JobConfig) throws -> (shards: [ShardStore], runs: RunStor
     let shards = try openShards(job)
     return (shards, SQLiteRunStore(control: shards[0]))
 }
+
+/// `bytes` as one bzip2 stream (libbz2, block size 9), for tests of bzip2 inputs.
+func bzip2Compress(_ bytes: [UInt8]) throws -> [UInt8] {
+    try MultistreamDumpGenerator.bzip2(bytes)
+}

@@ -281,14 +281,43 @@ final class WikipediaAbstractsSourceTests: XCTestCase {
         XCTAssertEqual(trailing.itemsDelivered, 368)
     }
 
-    func testBzip2IsRecognizedAndRefused() throws {
+    func testBzip2SingleAndMultiStreamAndTruncated() throws {
         let dir = try scratchDirectory()
-        let path = dir + "/dump.xml"
-        try write(Array("BZh91AY&SY".utf8) + [0, 1, 2, 3], to: path)
-        let error = try XCTUnwrap(read(path).sourceError)
-        XCTAssertEqual(error.kind, .wrongFormat)
-        XCTAssertEqual(error.message, "bzip2 input is not supported by this source yet")
-        assertNamesFile(error, path)
+        let bytes = try sampleBytes()
+        // One stream, then the same text cut into three streams back to back (what pbzip2 and multistream dumps write).
+        let single = dir + "/single.xml.bz2"
+        try write(try bzip2Compress(bytes), to: single)
+        let one = read(single)
+        XCTAssertNil(one.error)
+        XCTAssertEqual(one.itemsDelivered, 368)
+        let multi = dir + "/multi.xml.bz2"
+        let third = bytes.count / 3
+        try write(try bzip2Compress(Array(bytes[..<third])) + bzip2Compress(Array(bytes[third..<(2 * third)]))
+                  + bzip2Compress(Array(bytes[(2 * third)...])), to: multi)
+        let three = read(multi)
+        XCTAssertNil(three.error)
+        XCTAssertEqual(three.records, one.records)
+
+        // Cut short: every complete doc before the cut is delivered, then a clear error naming the stream.
+        let cut = dir + "/cut.xml.bz2"
+        let compressed = try bzip2Compress(bytes)
+        // (bzip2 hands out a block only once it is whole: cut inside the second of the sample's two blocks.)
+        try write(Array(compressed[..<(compressed.count * 9 / 10)]), to: cut)
+        let truncated = read(cut)
+        let error = try XCTUnwrap(truncated.sourceError)
+        XCTAssertEqual(error.kind, .corruptCompression)
+        XCTAssertTrue(error.message.contains("ends early"), error.message)
+        assertNamesFile(error, cut)
+        XCTAssertGreaterThan(truncated.itemsDelivered, 100)
+        XCTAssertLessThan(truncated.itemsDelivered, 368)
+
+        // Trailing bytes that are not another stream.
+        let garbage = dir + "/garbage.xml.bz2"
+        try write(compressed + Array("not bzip2 at all".utf8), to: garbage)
+        let trailing = read(garbage)
+        XCTAssertEqual(trailing.sourceError?.kind, .corruptCompression)
+        XCTAssertTrue(trailing.sourceError?.message.contains("trailing garbage") == true, "\(String(describing: trailing.error))")
+        XCTAssertEqual(trailing.itemsDelivered, 368)
     }
 
     // MARK: Chunks and resume

@@ -18,7 +18,7 @@ public struct JobConfig: Sendable, Equatable {
     public var batch: BatchSettings
 
     public struct SourceSettings: Sendable, Equatable {
-        /// The source kind (`wikipedia-abstracts`).
+        /// The source kind (`wikipedia`, `wiktionary`… see ``SourceCatalog/kinds``).
         public var kind: String
         /// The input file (absolute).
         public var input: String
@@ -28,6 +28,8 @@ public struct JobConfig: Sendable, Equatable {
         public var minChars: Int
         /// Texts longer than this are skipped as `too_long`, and not buffered whole while reading.
         public var maxChars: Int
+        /// What the kind's own keys say (``SourceCatalog``).
+        public var options: SourceOptions = .wikipediaAbstracts
     }
 
     public struct ModelSettings: Sendable, Equatable {

@@ -3,7 +3,7 @@ import Foundation
 /// Finds, reads and validates job files.
 public enum JobLoader {
     static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch"]
-    static let sourceKeys = ["kind", "input", "texts", "min_chars", "max_chars"]
+    static var sourceKeys: [String] { SourceCatalog.allKeys }
     static let modelKeys = ["name", "dimensions", "path"]
     static let providerKeys = ["kind", "threads", "base_url", "server_model", "api_key_env", "api_key_file", "concurrency",
                                "timeout_seconds", "connect_timeout_seconds", "rpm", "tpm", "give_up_after_seconds",
@@ -11,7 +11,7 @@ public enum JobLoader {
     static let storeKeys = ["kind", "shards", "tenant", "durability", "cache_mb", "control", "give_up_after_seconds"]
     static let shardKeys = ["name", "path"]
     static let batchKeys = ["max_items", "max_tokens", "chunk_records", "bytes_per_token"]
-    static let sourceKinds = ["wikipedia-abstracts"]
+    static var sourceKinds: [String] { SourceCatalog.kinds }
 
     /// Where each nested key belongs, to point a misplaced key (`shards` at the top) to its table.
     static let homeOfKey: [String: String] = {
@@ -121,7 +121,7 @@ public enum JobLoader {
 
     static func build(name: String, file: String, values: [String: ConfigValue]) throws -> JobConfig {
         let top = try ConfigTable(file: file, path: "", values: values, allowed: topKeys)
-        let source = try top.table("source", allowed: sourceKeys)
+        var source = try top.table("source", allowed: sourceKeys)
         let model = try top.table("model", allowed: modelKeys)
         let provider = try top.table("provider", allowed: providerKeys)
         let store = try top.table("store", allowed: storeKeys)
@@ -135,10 +135,15 @@ public enum JobLoader {
             if let near = Spelling.closest(to: kind, among: sourceKinds) { message += " — did you mean '\(near)'?" }
             throw ConfigurationError(file: file, position: "source.kind", message: message, hint: "known kinds: \(sourceKinds.joined(separator: ", "))")
         }
+        // Now that the kind is known, only its own keys are valid.
+        source = try ConfigTable(file: file, path: "source", values: source.values,
+                                 allowed: SourceCatalog.commonKeys + SourceCatalog.keys(for: kind))
         guard let input = try source.string("input") else {
             throw ConfigurationError(file: file, position: "source.input", message: "source.input is missing", hint: "name the dump file to read, or pass --input")
         }
         let texts = try source.strings("texts") ?? ["{body}"]
+        let minChars = try source.int("min_chars", range: 0...1_000_000) ?? SourceCatalog.defaultMinChars(kind)
+        let maxChars = try source.int("max_chars", range: 1...100_000_000) ?? 100_000
         for template in texts { try TextTemplate.validate(template, file: file) }
 
         guard let modelName = try model.string("name") else {
@@ -177,9 +182,8 @@ public enum JobLoader {
         return JobConfig(
             name: name, file: file,
             description: try top.string("description") ?? "",
-            source: .init(kind: kind, input: input, texts: texts,
-                          minChars: try source.int("min_chars", range: 0...1_000_000) ?? 20,
-                          maxChars: try source.int("max_chars", range: 1...100_000_000) ?? 100_000),
+            source: .init(kind: kind, input: input, texts: texts, minChars: minChars, maxChars: maxChars,
+                          options: try SourceCatalog.options(kind: kind, table: source, minChars: minChars, maxChars: maxChars)),
             model: .init(name: modelName, dimensions: try model.int("dimensions", range: 1...65_536), path: try model.string("path")),
             provider: try providerSettings(provider, file: file),
             store: .init(kind: storeKind, shards: shards, tenant: try store.string("tenant") ?? "public", durability: durability,

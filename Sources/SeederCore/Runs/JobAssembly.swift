@@ -53,12 +53,7 @@ public struct JobAssembly: Sendable {
                                      message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
                                      hint: "use --provider hash for a dry run with stand-in vectors")
         }
-        switch job.source.kind {
-        case "wikipedia-abstracts":
-            source = WikipediaAbstractsSource(path: job.source.input, options: .init(minChars: job.source.minChars, maxChars: job.source.maxChars))
-        default:
-            throw ConfigurationError(file: file, position: "source.kind", message: "unknown source kind '\(job.source.kind)'", hint: nil)
-        }
+        source = SourceCatalog.make(job.source)
         guard FileManager.default.fileExists(atPath: job.source.input) else {
             throw SourceError(.missing, file: job.source.input, message: "no such input file",
                               hint: "check source.input in \(file), or pass --input")

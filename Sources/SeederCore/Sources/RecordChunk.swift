@@ -7,10 +7,16 @@ public struct SourceCheckpoint: Codable, Sendable, Equatable {
     public var items: Int64
     /// Uncompressed input bytes consumed when known (progress only, not used to resume).
     public var bytes: Int64?
+    /// Multistream dumps read with their index: the offset of the bzip2 stream holding the last item consumed, and
+    /// how many of that stream's items were consumed. A resume seeks there instead of reading the dump again.
+    public var stream: Int64?
+    public var streamItems: Int64?
 
-    public init(items: Int64, bytes: Int64? = nil) {
+    public init(items: Int64, bytes: Int64? = nil, stream: Int64? = nil, streamItems: Int64? = nil) {
         self.items = items
         self.bytes = bytes
+        self.stream = stream
+        self.streamItems = streamItems
     }
 
     public static let start = SourceCheckpoint(items: 0)

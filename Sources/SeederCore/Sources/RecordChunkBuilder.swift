@@ -25,8 +25,14 @@ struct RecordChunkBuilder {
     private var itemsInChunk: Int64 = 0
     private var ready: [RecordChunk] = []
 
-    init(chunkSize: Int, replayThrough: Int64, maxItemsPerChunk: Int64? = nil) {
+    /// Where a source that seeks stands (see ``SourceCheckpoint/stream``): set before each item, stamped on chunks.
+    var streamPosition: (offset: Int64, items: Int64)?
+
+    /// - Parameter startingAt: items already consumed before the first one given here (a source that resumed by
+    ///   seeking rather than replaying).
+    init(chunkSize: Int, replayThrough: Int64, maxItemsPerChunk: Int64? = nil, startingAt: Int64 = 0) {
         self.chunkSize = max(1, chunkSize)
+        self.itemsConsumed = max(0, startingAt)
         self.replayThrough = max(0, replayThrough)
         self.maxItemsPerChunk = maxItemsPerChunk ?? Int64(max(4 * self.chunkSize, 4096))
         records.reserveCapacity(min(self.chunkSize, 65_536))
@@ -71,6 +77,19 @@ struct RecordChunkBuilder {
         itemConsumed(recordsFull: false)
     }
 
+    /// Consumes `count` items lost together (the pages of a damaged stream), counted under `reason`, with one
+    /// failure recorded for all of them.
+    mutating func skipItems(_ count: Int64, reason: SkipReason, failure: RecordFailure) {
+        guard count > 0 else { return }
+        if !nextIsReplay {
+            skipped[reason, default: 0] += Int(count)
+            failures.append(failure)
+        }
+        itemsConsumed += count - 1
+        itemsInChunk += count - 1
+        itemConsumed(recordsFull: false)
+    }
+
     private mutating func itemConsumed(recordsFull: Bool) {
         let replay = nextIsReplay
         itemsConsumed += 1
@@ -82,7 +101,8 @@ struct RecordChunkBuilder {
 
     private mutating func close(replay: Bool) {
         ready.append(RecordChunk(records: records, skipped: skipped, failures: failures,
-                                 checkpoint: SourceCheckpoint(items: itemsConsumed),
+                                 checkpoint: SourceCheckpoint(items: itemsConsumed, stream: streamPosition?.offset,
+                                                              streamItems: streamPosition?.items),
                                  isReplay: replay, inputBytesRead: inputBytesRead))
         records.removeAll(keepingCapacity: true)
         skipped.removeAll(keepingCapacity: true)

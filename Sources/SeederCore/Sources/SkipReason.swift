@@ -11,8 +11,21 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable, Comparable {
     case tooLong = "too_long"
     /// The input bytes of the text were not valid UTF-8 (they were replaced by U+FFFD while reading).
     case invalidUTF8 = "invalid_utf8"
+    /// The item was excluded by a source option, not because anything was wrong with it: an entry in a language
+    /// the job did not ask for, a dictionary sense that only points to another word ("plural of cat").
+    case filtered
     /// The item was structurally broken (missing elements, bad attributes…).
     case malformed
+    /// A Wikipedia page outside the article namespace (talk, user, template, category… pages).
+    case notArticle = "not_article"
+    /// A Wikipedia redirect page.
+    case redirect
+    /// A Wikipedia disambiguation page (a list of links, not an article).
+    case disambiguation
+    /// A page whose content model is not wikitext (JSON, Lua modules, CSS…).
+    case notWikitext = "not_wikitext"
+    /// The item sat in a compressed stream that is damaged; the other streams are read (multistream dumps).
+    case corruptStream = "corrupt_stream"
     /// The embedding provider refused the text even alone (too long for the model…); the detail is its message.
     case providerRefused = "provider_refused"
 
@@ -20,8 +33,8 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable, Comparable {
     /// Policy skips (empty, debris, short) are only counted: a real dump has millions of them.
     public var isFailure: Bool {
         switch self {
-        case .empty, .markup, .tooShort: return false
-        case .tooLong, .invalidUTF8, .malformed, .providerRefused: return true
+        case .empty, .markup, .tooShort, .filtered, .notArticle, .redirect, .disambiguation, .notWikitext: return false
+        case .tooLong, .invalidUTF8, .malformed, .corruptStream, .providerRefused: return true
         }
     }
 
