@@ -91,6 +91,50 @@ public struct MultistreamDumpGenerator {
         return offsets
     }
 
+    /// `count` pages drawn from the sample with a page-size mix like a real dump's: `redirectFraction` of them
+    /// redirects, the articles' wikitext cut at a line end after a length drawn from a log-normal distribution
+    /// (median e^`logMedian` bytes), so that the average page is about 4 KB as in enwiki, redirects counted. Each
+    /// page gets a unique id and title, and its first bold words a number, so that abstracts are distinct.
+    public func syntheticPages(count: Int, redirectFraction: Double = 0.45, logMedian: Double = 8.4,
+                               logSigma: Double = 1.0, seed: UInt64 = 42) -> [[UInt8]] {
+        let redirects = pages.filter { $0.starts(with: Array("  <page>".utf8)) && Self.contains($0, "<redirect") }
+        let articles = pages.filter { !Self.contains($0, "<redirect") }
+        var rng = SplitMix64(seed: seed)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(count)
+        for n in 0..<count {
+            let isRedirect = !redirects.isEmpty && uniform() < redirectFraction
+            let source = isRedirect ? redirects[Int(rng.next() % UInt64(redirects.count))]
+                                    : articles[Int(rng.next() % UInt64(articles.count))]
+            var text = String(decoding: source, as: UTF8.self)
+            if !isRedirect, let open = text.range(of: "xml:space=\"preserve\">"), let close = text.range(of: "</text>") {
+                // Box-Muller: a normal draw for the log of the article's length.
+                let normal = (-2 * log(max(uniform(), 1e-12))).squareRoot() * cos(2 * Double.pi * uniform())
+                let length = Int(exp(logMedian + logSigma * normal))
+                let body = text[open.upperBound..<close.lowerBound]
+                var cut = body.utf8.count > length ? body.utf8.index(body.startIndex, offsetBy: length) : body.endIndex
+                cut = body[cut...].firstIndex(of: "\n") ?? body.endIndex
+                var kept = String(body[..<cut])
+                if let bold = kept.range(of: "\'\'\'") { kept.replaceSubrange(bold, with: "\'\'\'\(n) ") }
+                text = String(text[..<open.upperBound]) + kept + String(text[close.lowerBound...])
+            }
+            if let a = text.range(of: "<title>"), let b = text.range(of: "</title>") {
+                text.replaceSubrange(a.upperBound..<b.lowerBound, with: String(text[a.upperBound..<b.lowerBound]) + " (\(n))")
+            }
+            if let a = text.range(of: "<id>"), let b = text.range(of: "</id>") {
+                text.replaceSubrange(a.upperBound..<b.lowerBound, with: String(1_000_000 + n))
+            }
+            out.append(Array(text.utf8))
+        }
+        return out
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        return bytes.withUnsafeBytes { raw in n.withUnsafeBytes { ByteSearch.find($0, in: raw, from: 0) } } != nil
+    }
+
     /// `bytes` as one bzip2 stream (block size 9, as Wikimedia's dumps).
     public static func bzip2(_ bytes: [UInt8]) throws -> [UInt8] {
         var input = bytes

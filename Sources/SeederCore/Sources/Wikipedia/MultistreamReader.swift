@@ -121,7 +121,7 @@ struct MultistreamReader {
         let rangeStarts = starts
         let fileSize = file.size
         let workers = OrderedWorkers<RangeResult>(
-            count: count, threads: threads, window: 4 * threads, name: "seeder-bunzip",
+            count: count, threads: threads, window: 16 * threads, name: "seeder-bunzip",
             makeState: { WikipediaPageReader(site: site, extent: options.extent, minChars: options.minChars, maxChars: options.maxChars) },
             work: { reader, job in
                 let i = baseRange + job
