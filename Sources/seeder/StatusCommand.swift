@@ -65,7 +65,7 @@ enum StatusJSON {
                 "provider_model": r.providerModel.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
                 "source": r.sourceKind, "input": r.input, "state": r.state.rawValue,
                 "normalizer_version": r.normalizerVersion, "error": r.error ?? NSNull(),
-                "position": ["items": r.checkpoint.items], "attempts": r.attempts,
+                "position": Self.position(r.checkpoint), "attempts": r.attempts,
                 "elapsed_seconds": r.activeSeconds, "rate_items_per_second": r.rate,
                 "started_at": ISO8601DateFormatter().string(from: r.startedAt),
                 "updated_at": ISO8601DateFormatter().string(from: r.updatedAt),
@@ -101,5 +101,13 @@ enum StatusJSON {
             out += "\n\(r.job) run \(r.id.prefix(8)) stopped: \(r.error ?? "")"
         }
         return out
+    }
+
+    /// The checkpoint as `status --json` shows it: items, and for a multistream dump the stream it stands in.
+    static func position(_ checkpoint: SourceCheckpoint) -> [String: Any] {
+        var position: [String: Any] = ["items": checkpoint.items]
+        if let stream = checkpoint.stream { position["stream"] = stream }
+        if let items = checkpoint.streamItems { position["stream_items"] = items }
+        return position
     }
 }

@@ -104,7 +104,7 @@ final class JobLoaderTests: XCTestCase {
             _ = try ModelCatalog.resolve(job.model.name, context: name)
         }
         let wikipedia = try JobLoader.load(path: "\(jobs)/wikipedia.toml")
-        XCTAssertEqual(wikipedia.source.kind, "wikipedia-abstracts", "wikipedia points at the abstracts job until pages-articles exists")
+        XCTAssertEqual(wikipedia.source.kind, "wikipedia", "the main job reads the pages-articles dump")
         XCTAssertTrue(FileManager.default.fileExists(atPath: wikipedia.source.input), wikipedia.source.input)
         let postgres = try JobLoader.load(path: "\(jobs)/wikipedia-postgres.toml")
         XCTAssertEqual(postgres.store.kind, "postgres", "inferred from the DSNs")

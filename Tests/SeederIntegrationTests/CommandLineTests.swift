@@ -9,7 +9,8 @@ final class CommandLineTests: XCTestCase {
         let seeder = try SeederBinary.locate()
         let jobs = try seeder.run(["jobs"], cwd: Repo.root.path)
         XCTAssertEqual(jobs.status, 0, jobs.stderr)
-        for name in ["wikipedia ", "wikipedia-abstracts "] { XCTAssertTrue(jobs.stdout.contains(name), jobs.stdout) }
+        for name in ["wikipedia ", "wikipedia-abstracts ", "wiktionary ", "wordnet ", "dictionary ", "devdocs ", "markdown ",
+                     "jsonl ", "csv ", "lines "] { XCTAssertTrue(jobs.stdout.contains(name), jobs.stdout) }
         XCTAssertFalse(jobs.stdout.contains("invalid"), jobs.stdout)
 
         let models = try seeder.run(["models", "--json"])
@@ -28,7 +29,7 @@ final class CommandLineTests: XCTestCase {
         let run = try seeder.run(["run", "wikipedia", "--shards", shards], cwd: Repo.root.path)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("of wikipedia: done"), run.stdout)
-        XCTAssertTrue(run.stdout.contains("stored       177 rows in 4 shard(s)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("stored       97 rows in 4 shard(s)"), run.stdout)
 
         let status = try seeder.run(["status", "wikipedia", "--shards", shards, "--json"], cwd: Repo.root.path)
         XCTAssertEqual(status.status, 0, status.stderr)
@@ -37,8 +38,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(runs.first?["state"] as? String, "done")
         XCTAssertEqual(runs.first?["normalizer_version"] as? String, TextNormalizer.version)
         let counts = runs.first?["counts"] as? [String: Any] ?? [:]
-        XCTAssertEqual(counts["items_read"] as? Int, 368)
-        XCTAssertEqual(counts["stored"] as? Int, 177)
+        // The pages-articles sample: 206 pages, 100 redirects, 8 disambiguation pages, one list without prose.
+        XCTAssertEqual(counts["items_read"] as? Int, 206)
+        XCTAssertEqual(counts["stored"] as? Int, 97)
+        XCTAssertEqual(counts["skipped"] as? [String: Int], ["redirect": 100, "disambiguation": 8, "empty": 1])
         XCTAssertEqual(runs.first?["provider"] as? String, "local")
         XCTAssertEqual(runs.first?["model"] as? String, "sentence-transformers/all-MiniLM-L6-v2", "the main job stores real MiniLM vectors")
 
