@@ -27,7 +27,7 @@ struct MediaWikiPage {
     var hasText: Bool
 
     /// Reads `page` (a whole `<page>…</page>`); its wikitext, XML entities decoded, goes to `text` (replaced).
-    /// Returns nil, with the reason, when the page has no title.
+    /// Fails with ``PageProblem/noTitle`` when the page has no (or an empty) title.
     static func parse(_ page: UnsafeBufferPointer<UInt8>, text: inout [UInt8]) -> Result<MediaWikiPage, PageProblem> {
         text.removeAll(keepingCapacity: true)
         // Page-level fields come before the first <revision>; the revision's after it.
