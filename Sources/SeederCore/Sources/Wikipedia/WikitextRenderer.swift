@@ -384,7 +384,7 @@ struct WikitextRenderer {
         for prefix in ["template:", "subst:", "safesubst:", "msg:"] where name.hasPrefix(prefix) {
             name = String(name.dropFirst(prefix.count)).trimmingSpaces()
         }
-        if name.isEmpty || name.contains(":") { return nil }
+        if name.isEmpty || name.utf8.contains(UInt8(ascii: ":")) { return nil }
         return name
     }
 

@@ -7,17 +7,17 @@
 enum WikitextTextCleaner {
     private struct Paren { var index: Int; var hasWord: Bool }
 
-    static func clean(_ p: [UInt8]) -> [UInt8] {
+    /// The output and its open parentheses, as a struct with mutating methods: nested functions capturing these
+    /// variables would pay a dynamic exclusivity check on every byte.
+    private struct Output {
         var out: [UInt8] = []
-        out.reserveCapacity(p.count)
         var parens: [Paren] = []
         var pendingSpace = false
-        let n = p.count
 
-        func dropStaleParens() {
+        mutating func dropStaleParens() {
             while let last = parens.last, last.index >= out.count { parens.removeLast() }
         }
-        func append(_ c: UInt8) {
+        mutating func append(_ c: UInt8) {
             if let last = out.last {
                 let pair = (last == c && (c == UInt8(ascii: "{") || c == UInt8(ascii: "}") || c == UInt8(ascii: "[")
                                           || c == UInt8(ascii: "]") || c == UInt8(ascii: "'")))
@@ -30,67 +30,73 @@ enum WikitextTextCleaner {
                 }
             }
             out.append(c)
-            if isWordByte(c), !parens.isEmpty { parens[parens.count - 1].hasWord = true }
+            if WikitextTextCleaner.isWordByte(c), !parens.isEmpty { parens[parens.count - 1].hasWord = true }
         }
-        func flushSpace() {
+        mutating func flushSpace() {
             guard pendingSpace else { return }
             pendingSpace = false
             if let last = out.last, last != UInt8(ascii: " "), last != UInt8(ascii: "(") { out.append(UInt8(ascii: " ")) }
         }
+    }
+
+    static func clean(_ p: [UInt8]) -> [UInt8] {
+        var o = Output()
+        o.out.reserveCapacity(p.count)
+        let n = p.count
 
         var i = 0
         while i < n {
             let c = p[i]
             if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r") || c < 0x20 {
-                pendingSpace = true; i += 1; continue
+                o.pendingSpace = true; i += 1; continue
             }
-            if c == 0xC2 && i + 1 < n && p[i + 1] == 0xA0 { pendingSpace = true; i += 2; continue }  // U+00A0
+            if c == 0xC2 && i + 1 < n && p[i + 1] == 0xA0 { o.pendingSpace = true; i += 2; continue }  // U+00A0
             switch c {
             case UInt8(ascii: "("):
-                flushSpace()
-                append(c)
-                if out.last == c { parens.append(Paren(index: out.count - 1, hasWord: false)) }
+                o.flushSpace()
+                o.append(c)
+                if o.out.last == c { o.parens.append(Paren(index: o.out.count - 1, hasWord: false)) }
                 i += 1
                 // `({{IPAc-en|…}}; born 1947)` leaves "(; born": drop the separators a removal left behind.
                 while i < n && (p[i] == UInt8(ascii: " ") || p[i] == UInt8(ascii: ";") || p[i] == UInt8(ascii: ",")) { i += 1 }
                 continue
             case UInt8(ascii: ")"):
                 i += 1
-                guard let open = parens.popLast() else { pendingSpace = false; append(c); continue }
+                guard let open = o.parens.popLast() else { o.pendingSpace = false; o.append(c); continue }
                 if !open.hasWord {
-                    out.removeSubrange(open.index...)
-                    while out.last == UInt8(ascii: " ") { out.removeLast() }
-                    dropStaleParens()
-                    pendingSpace = true
+                    o.out.removeSubrange(open.index...)
+                    while o.out.last == UInt8(ascii: " ") { o.out.removeLast() }
+                    o.dropStaleParens()
+                    o.pendingSpace = true
                     continue
                 }
-                while let last = out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: ",") || last == UInt8(ascii: ";") {
-                    out.removeLast()
+                while let last = o.out.last, last == UInt8(ascii: " ") || last == UInt8(ascii: ",") || last == UInt8(ascii: ";") {
+                    o.out.removeLast()
                 }
-                pendingSpace = false
-                out.append(c)
-                if !parens.isEmpty { parens[parens.count - 1].hasWord = true }
+                o.pendingSpace = false
+                o.out.append(c)
+                if !o.parens.isEmpty { o.parens[o.parens.count - 1].hasWord = true }
                 continue
             case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?"):
-                pendingSpace = false
-                while out.last == UInt8(ascii: " ") { out.removeLast() }
-                if (c == UInt8(ascii: ",") || c == UInt8(ascii: ";")) && (out.last == UInt8(ascii: ",") || out.last == UInt8(ascii: ";")) {
+                o.pendingSpace = false
+                while o.out.last == UInt8(ascii: " ") { o.out.removeLast() }
+                if (c == UInt8(ascii: ",") || c == UInt8(ascii: ";")) && (o.out.last == UInt8(ascii: ",") || o.out.last == UInt8(ascii: ";")) {
                     i += 1; continue  // ", ," left by a removed template
                 }
-                append(c)
+                o.append(c)
             default:
-                flushSpace()
-                append(c)
+                o.flushSpace()
+                o.append(c)
             }
             i += 1
         }
         // No line may start with `|` or `!` (table syntax); trailing blanks go too.
         var start = 0
-        while start < out.count && (out[start] == UInt8(ascii: " ") || out[start] == UInt8(ascii: "|")
-                                    || out[start] == UInt8(ascii: "!")) { start += 1 }
-        var end = out.count
-        while end > start && out[end - 1] == UInt8(ascii: " ") { end -= 1 }
-        return Array(out[start..<end])
+        while start < o.out.count && (o.out[start] == UInt8(ascii: " ") || o.out[start] == UInt8(ascii: "|")
+                                    || o.out[start] == UInt8(ascii: "!")) { start += 1 }
+        var end = o.out.count
+        while end > start && o.out[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        return Array(o.out[start..<end])
     }
 
     @inline(__always) static func isWordByte(_ c: UInt8) -> Bool {
