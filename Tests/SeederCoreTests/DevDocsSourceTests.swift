@@ -4,20 +4,7 @@ import XCTest
 
 /// The DevDocs docset source over the real axios docset and damaged copies of it.
 final class DevDocsSourceTests: XCTestCase {
-    struct ReadResult {
-        var chunks: [RecordChunk] = []
-        var error: Error?
-
-        var records: [Record] { chunks.flatMap(\.records) }
-        var normalRecords: [Record] { chunks.filter { !$0.isReplay }.flatMap(\.records) }
-        var replayRecords: [Record] { chunks.filter(\.isReplay).flatMap(\.records) }
-        var skipped: [SkipReason: Int] {
-            chunks.reduce(into: [:]) { total, chunk in chunk.skipped.forEach { total[$0.key, default: 0] += $0.value } }
-        }
-        var failures: [RecordFailure] { chunks.flatMap(\.failures) }
-        var itemsDelivered: Int64 { chunks.last?.checkpoint.items ?? 0 }
-        var sourceError: SourceError? { error as? SourceError }
-    }
+    typealias ReadResult = SourceReadResult
 
     func read(_ directory: String, resumeAfter: Int64 = 0, chunkSize: Int = 50,
               options: DevDocsSource.Options = .init()) -> ReadResult {

@@ -5,17 +5,7 @@ import XCTest
 /// The pages-articles source on the real samples: the enwiki single-stream sample, the elwikivoyage multistream
 /// sample with its index, and multistream dumps built from the enwiki sample's pages.
 final class WikipediaPagesSourceTests: XCTestCase {
-    struct ReadResult {
-        var chunks: [RecordChunk] = []
-        var error: Error?
-        var records: [Record] { chunks.flatMap(\.records) }
-        var skipped: [SkipReason: Int] {
-            chunks.reduce(into: [:]) { total, chunk in chunk.skipped.forEach { total[$0.key, default: 0] += $0.value } }
-        }
-        var failures: [RecordFailure] { chunks.flatMap(\.failures) }
-        var items: Int64 { chunks.last?.checkpoint.items ?? 0 }
-        var sourceError: SourceError? { error as? SourceError }
-    }
+    typealias ReadResult = SourceReadResult
 
     func read(_ path: String, options: WikipediaPagesSource.Options = .init(), resumeAfter: SourceCheckpoint = .start,
               chunkSize: Int = 25) -> ReadResult {
@@ -57,7 +47,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
     func testEnwikiSampleYieldsItsArticlesWithEveryRedirectSkipped() throws {
         let result = read(enwikiSample)
         XCTAssertNil(result.error)
-        XCTAssertEqual(result.items, 206)
+        XCTAssertEqual(result.itemsDelivered, 206)
         XCTAssertEqual(result.skipped[.redirect], 100)
         let accounted = result.records.count + result.skipped.values.reduce(0, +)
         XCTAssertEqual(accounted, 206, "every page is a record or a counted skip: \(result.skipped)")
@@ -87,7 +77,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
         let plain = read(multistreamSample, options: .init(minChars: 1, index: .none))
         XCTAssertNil(plain.error)
         XCTAssertNil(plain.chunks.last?.checkpoint.stream)
-        XCTAssertEqual(indexed.items, 17)
+        XCTAssertEqual(indexed.itemsDelivered, 17)
         XCTAssertEqual(indexed.records, plain.records)
         XCTAssertEqual(indexed.skipped, plain.skipped)
         XCTAssertGreaterThan(indexed.records.count, 0)
@@ -104,7 +94,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
             XCTAssertNil(parallel.error)
             XCTAssertEqual(parallel.records, sequential.records, "threads \(threads)")
             XCTAssertEqual(parallel.skipped, sequential.skipped)
-            XCTAssertEqual(parallel.items, 206)
+            XCTAssertEqual(parallel.itemsDelivered, 206)
         }
         // The plain single-stream sample gives the same records again.
         XCTAssertEqual(read(enwikiSample).records, sequential.records)
@@ -123,7 +113,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
             XCTAssertFalse(resumed.chunks.contains { $0.isReplay }, "a seek, not a replay")
             let tail = full.records.filter { $0.ordinal >= checkpoint.items }
             XCTAssertEqual(resumed.records, tail, "resume after \(checkpoint)")
-            XCTAssertEqual(resumed.items, 206)
+            XCTAssertEqual(resumed.itemsDelivered, 206)
         }
         // A checkpoint that the index does not place where it says is refused.
         var wrong = try XCTUnwrap(full.chunks.dropFirst(3).first?.checkpoint)
@@ -154,7 +144,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
         let clean = read(try enwikiMultistream(perStream: 20).dump)
         let result = read(built.dump)
         XCTAssertNil(result.error, "a damaged stream does not stop the read")
-        XCTAssertEqual(result.items, 206)
+        XCTAssertEqual(result.itemsDelivered, 206)
         XCTAssertEqual(result.skipped[.corruptStream], 20)
         let failure = try XCTUnwrap(result.failures.first { $0.reason == .corruptStream })
         XCTAssertEqual(failure.recordID, "stream at byte \(damaged)")
@@ -253,7 +243,7 @@ final class WikipediaPagesSourceTests: XCTestCase {
         let cut = read(truncated)
         XCTAssertEqual(cut.sourceError?.kind, .malformedDocument)
         XCTAssertTrue(cut.sourceError?.message.contains("<page> #9") == true, "\(String(describing: cut.error))")
-        XCTAssertEqual(cut.items, 8, "every complete page before the cut is delivered")
+        XCTAssertEqual(cut.itemsDelivered, 8, "every complete page before the cut is delivered")
         XCTAssertEqual(cut.skipped[.notArticle], 1)
         XCTAssertEqual(cut.skipped[.redirect], 1)
         XCTAssertEqual(cut.skipped[.disambiguation], 1)

@@ -58,11 +58,7 @@ public struct WikipediaAbstractsSource: RecordSource {
 
     public var kind: String { "wikipedia-abstracts" }
 
-    public var inputSize: Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return Int64(info.st_size)
-    }
+    public var inputSize: Int64? { SourceReadLoop.fileSize(path) }
 
     /// A source reading the dump at `path`.
     public init(path: String, options: Options = Options()) {

@@ -66,11 +66,7 @@ public struct WikipediaPagesSource: RecordSource {
     public let options: Options
     public var kind: String { "wikipedia" }
 
-    public var inputSize: Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return Int64(info.st_size)
-    }
+    public var inputSize: Int64? { SourceReadLoop.fileSize(path) }
 
     public init(path: String, options: Options = Options()) {
         self.path = path
