@@ -49,7 +49,7 @@ final class PipelineTests: XCTestCase {
     func testARunLeavesEveryShardCheckpointedWithAnEmptyWriteAheadLog() async throws {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)
-        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(limit: 4))
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(maxRecords: 4))
         _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts))
         for shard in job.store.shards {
             // Absent (the connections closed) or empty (checkpointed and truncated): either way every committed
@@ -210,12 +210,12 @@ final class PipelineTests: XCTestCase {
         let whole = try await run(makeJob(dir: dirA), provider: CountingProvider(), records: records)
 
         let provider = CountingProvider()
-        var summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(limit: 5))
+        var summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(maxRecords: 5))
         XCTAssertEqual(summary.state, "paused")
         XCTAssertEqual(summary.counters.itemsRead, 8, "stops at the first checkpoint at or after 5 items")
         var rounds = 1
         while summary.state != "done" {
-            summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(limit: 1))
+            summary = try await run(makeJob(dir: dirB), provider: provider, records: records, options: RunOptions(maxRecords: 1))
             XCTAssertTrue(summary.resumed)
             rounds += 1
         }
@@ -231,7 +231,7 @@ final class PipelineTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)
         let records = makeRecords(texts)
-        let first = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(limit: 4))
+        let first = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(maxRecords: 4))
         // Simulate a crash after the shards committed chunk 2 but before its checkpoint: write its rows
         // by hand under this run's id, leaving the checkpoint at item 4.
         let shards = try openShards(job)
@@ -259,7 +259,7 @@ final class PipelineTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let job = makeJob(dir: dir)
         let records = makeRecords(texts)
-        let paused = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(limit: 4))
+        let paused = try await run(job, provider: CountingProvider(), records: records, options: RunOptions(maxRecords: 4))
         let provider = CountingProvider()
         let restarted = try await run(job, provider: provider, records: records, options: RunOptions(restart: true))
         XCTAssertNotEqual(restarted.runID, paused.runID)
@@ -273,7 +273,7 @@ final class PipelineTests: XCTestCase {
     func testResumingWithAnotherInputIsRefused() async throws {
         let dir = try temporaryDirectory(self)
         var job = makeJob(dir: dir)
-        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(limit: 4))
+        _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts), options: RunOptions(maxRecords: 4))
         job.source.input = "another"
         do {
             _ = try await run(job, provider: CountingProvider(), records: makeRecords(texts))

@@ -38,6 +38,10 @@ final class ChunkChannel<Element: Sendable>: @unchecked Sendable {
     /// Producer side: no more elements; `error` is delivered after the buffered ones.
     func finish(throwing error: Error? = nil) {
         condition.lock()
+        if cancelled {
+            condition.unlock()
+            return
+        }
         finished = true
         failure = error
         let waiter = self.waiter
@@ -69,12 +73,18 @@ final class ChunkChannel<Element: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// Consumer side: stop the producer (its next `send` throws) and drop what is buffered.
+    /// Consumer side: stop the producer (its next `send` throws) and drop what is buffered. A consumer waiting in
+    /// ``next()`` (a stop requested from another thread) gets nil at once, as do later calls.
     func cancel() {
         condition.lock()
         cancelled = true
+        finished = true
+        failure = nil
         buffer.removeAll()
+        let waiter = self.waiter
+        self.waiter = nil
         condition.broadcast()
         condition.unlock()
+        waiter?.resume(returning: nil)
     }
 }

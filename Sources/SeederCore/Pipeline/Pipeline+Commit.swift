@@ -70,6 +70,7 @@ extension Pipeline {
         // Only the sending is counted now; the rows count as embedded and stored when the resume reaches them.
         state.run.counters.textsSent += chunk.delta.textsSent
         state.run.counters.batchesSent += chunk.delta.batchesSent
+        state.run.counters.retries += chunk.delta.retries
         state.run.counters.tokensSent += chunk.delta.tokensSent
         state.run.counters.tokensEstimated += chunk.delta.tokensEstimated
         return written

@@ -35,8 +35,12 @@ extension Pipeline {
                     counters?.skipped[reason.rawValue, default: 0] += 1
                     continue
                 }
-                counters?.texts += 1
                 let hash = TextHash(normalized: normalized)
+                if let part = keyPartition, !part.owns(hash) {
+                    counters?.otherPartition += 1
+                    continue
+                }
+                counters?.texts += 1
                 guard seen.insert(hash) else {
                     counters?.duplicatesInRun += 1
                     counters?.tokensAvoided += Int64(estimatedTokens(normalized))
@@ -162,6 +166,7 @@ extension Pipeline {
             }
             delta.textsSent += Int64(slice.count)
             delta.batchesSent += 1
+            delta.retries += Int64(matrix.retries)
             if let used = matrix.tokensUsed {
                 delta.tokensSent += Int64(used)
             } else {

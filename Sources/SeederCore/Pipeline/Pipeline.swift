@@ -23,13 +23,24 @@ public final class Pipeline: @unchecked Sendable {
     let templates: [TextTemplate]
     let logger: Logger
     let timer = StageTimer()
+    /// The part of the job this run seeds, if the job is partitioned.
+    let partition: Partition?
+    /// The same partition when this pipeline has to pick its part's texts by key; nil when the source reads only its
+    /// part (a multistream dump split by stream) or the job is not partitioned.
+    let keyPartition: Partition?
 
     // Touched only by the prepare stage (one chunk at a time, in order).
     var seen = SeenSet()
 
+    /// - Parameters:
+    ///   - partition: the part of the job this run seeds (`--partition`), nil for all of it.
+    ///   - sourceIsPartitioned: whether `source` already reads only that part (else texts are picked by key).
     public init(job: JobConfig, spec: ModelSpec, source: RecordSource, provider: EmbeddingProvider,
-                shards: [ShardStore], runs: RunStore, logger: Logger = Logger(label: "seeder.pipeline")) throws {
+                shards: [ShardStore], runs: RunStore, partition: Partition? = nil, sourceIsPartitioned: Bool = false,
+                logger: Logger = Logger(label: "seeder.pipeline")) throws {
         self.job = job
+        self.partition = partition
+        self.keyPartition = sourceIsPartitioned ? nil : partition
         self.spec = spec
         self.source = source
         self.provider = provider
@@ -47,10 +58,13 @@ public final class Pipeline: @unchecked Sendable {
 
     var stored: StoredModel { provider.storedModel }
 
-    /// Runs (or resumes) the job to the end of its input, or to `options.limit`.
+    /// The partition as stored with the run: "" for the whole job.
+    var partitionName: String { partition?.description ?? "" }
+
+    /// Runs (or resumes) the job to the end of its input, or until it is asked to stop (`options`).
     public func run(_ options: RunOptions = RunOptions()) async throws -> RunSummary {
-        // One run of a job, model and tenant at a time: a second would read the same checkpoint and pay twice.
-        try await runs.lockRun(job: job.name, model: stored, tenant: job.store.tenant)
+        // One run of a job, model, tenant and partition at a time: a second would read the same checkpoint and pay twice.
+        try await runs.lockRun(job: job.name, model: stored, tenant: job.store.tenant, partition: partitionName)
         do {
             let summary = try await runLocked(options)
             try? await runs.unlockRun()
@@ -71,6 +85,32 @@ public final class Pipeline: @unchecked Sendable {
         let recovered = resumed ? try await keysWritten(runID: run.id, after: resumeAt.items) : []
         let channel = ChunkChannel<RecordChunk>(capacity: 2)
         let sourceClock = startSource(resumeAt: resumeAt, into: channel)
+
+        // Stopping early: a stop ends the reading at once (a consumer waiting for the source is woken), and gives
+        // the work in flight `stopGrace` to finish before it is abandoned.
+        let stop = options.stop ?? RunStop()
+        let inFlight = InFlightTasks()
+        let grace = options.stopGrace
+        let graceTimer = GraceTimer()
+        stop.observe { event in
+            switch event {
+            case .stop:
+                channel.cancel()
+                graceTimer.start(after: grace) { stop.abandon() }
+            case .abandon:
+                inFlight.cancelAll()
+            }
+        }
+        let deadline: Task<Void, Never>? = options.maxDuration.map { duration in
+            Task {
+                try? await Task.sleep(until: started + duration, clock: .continuous)
+                if !Task.isCancelled { stop.request(.maxDuration) }
+            }
+        }
+        defer {
+            deadline?.cancel()
+            graceTimer.cancel()
+        }
         var itemsThisInvocation: Int64 = 0
         var lastPosition = resumeAt.items
         let state = CommitState(run: run)
@@ -92,11 +132,14 @@ public final class Pipeline: @unchecked Sendable {
         func commitOldest() async throws {
             try await pending?.value
             let prepared = try await embedding[0].value
-            embedding.removeFirst()
+            inFlight.remove(embedding.removeFirst())
             pending = Task { try await self.commit(prepared, state: state, options: options) }
         }
+        var stoppedBy: StopReason?
         do {
             while let chunk = try await nextChunk() {
+                // Asked to stop: this chunk is dropped (the checkpoint is before it; the next run reads it again).
+                if stop.reason != nil { break }
                 if chunk.isReplay {
                     timer.time("replay") { replay(chunk) }
                     continue
@@ -106,19 +149,23 @@ public final class Pipeline: @unchecked Sendable {
                 lastPosition = chunk.checkpoint.items
                 let priority = sequence
                 sequence += 1
-                embedding.append(Task { try await self.embed(staged, sequence: priority, gate: gate) })
+                let task = Task { try await self.embed(staged, sequence: priority, gate: gate) }
+                embedding.append(task)
+                inFlight.add(task)
                 if embedding.count >= Self.chunksEmbeddingAtOnce { try await commitOldest() }
 
-                if let limit = options.limit, itemsThisInvocation >= limit {
+                if let limit = options.maxRecords, itemsThisInvocation >= limit {
                     while !embedding.isEmpty { try await commitOldest() }
                     try await pending?.value
                     pending = nil
                     // Budget spent. If the input ends right here the run is done, not paused: look ahead.
                     // A chunk taken here is dropped: the checkpoint is before it, so the next run reads it again.
                     var inputEnded = false
-                    do { inputEnded = try await channel.next() == nil } catch { /* it surfaces again on the next run */ }
+                    // (A stop asked for meanwhile also ends the channel: then the input is not known to have ended.)
+                    do { inputEnded = try await channel.next() == nil && stop.reason == nil } catch { /* it surfaces again on the next run */ }
                     if !inputEnded {
                         channel.cancel()
+                        stoppedBy = .maxRecords
                         state.run.state = .paused
                         try await persist(state)
                     }
@@ -127,6 +174,22 @@ public final class Pipeline: @unchecked Sendable {
             }
             while !embedding.isEmpty { try await commitOldest() }
             try await pending?.value
+            // Stopped from outside (a signal, the deadline), with the work in flight finished.
+            if stoppedBy == nil, let reason = stop.reason {
+                stoppedBy = reason
+                state.run.state = .paused
+                try await persist(state)
+            }
+        } catch where stop.isAbandoned && Self.isCancellation(error) {
+            // The stop's grace ran out (or a second signal came): keep what the batches in flight returned, and
+            // pause at the last checkpoint.
+            channel.cancel()
+            stoppedBy = stop.reason
+            try await abandonInFlight(embedding, pending: pending, state: state)
+            embedding = []
+            state.run.state = .paused
+            state.run.error = nil
+            try await persist(state)
         } catch {
             channel.cancel()
             var cause = error
@@ -176,6 +239,7 @@ public final class Pipeline: @unchecked Sendable {
             throw RunStopped(run: state.run, underlying: cause)
         }
         if state.run.state != .paused {
+            stoppedBy = nil
             state.run.state = .done
             state.run.finishedAt = Date()
             state.run.error = nil
@@ -197,7 +261,35 @@ public final class Pipeline: @unchecked Sendable {
                           modelVersion: stored.version, normalizerVersion: TextNormalizer.version,
                           pricePerMillionTokens: price,
                           cost: RunCounters.cost(tokens: run.counters.tokensSent, pricePerMillionTokens: price),
-                          costAvoided: RunCounters.cost(tokens: run.counters.tokensAvoided, pricePerMillionTokens: price))
+                          costAvoided: RunCounters.cost(tokens: run.counters.tokensAvoided, pricePerMillionTokens: price),
+                          stopReason: stoppedBy?.description, partition: partition?.description)
+    }
+
+    /// Whether `error` is the cancellation of abandoned work (a batch cancelled mid-chunk reports it as a partial
+    /// embedding).
+    static func isCancellation(_ error: Error) -> Bool {
+        if error is CancellationError { return true }
+        if let partial = error as? PartialEmbedding { return partial.underlying is CancellationError }
+        return false
+    }
+
+    /// Abandons the chunks still embedding after a stop: each is cancelled, and what its finished batches returned
+    /// is written without moving the checkpoint (paid for; a resume finds it and does not pay again).
+    private func abandonInFlight(_ embedding: [Task<PreparedChunk, Error>], pending: Task<Void, Error>?, state: CommitState) async throws {
+        for task in embedding { task.cancel() }
+        var unfinished: [PreparedChunk] = []
+        for task in embedding {
+            switch await task.result {
+            case .success(let prepared): unfinished.append(prepared)
+            case .failure(let stopped as PartialEmbedding): unfinished.append(stopped.completed)
+            case .failure: break
+            }
+        }
+        // A commit under way finishes: it is in input order, before every chunk above.
+        try await pending?.value
+        var saved = 0
+        for chunk in unfinished { saved += try await writeUncheckpointed(chunk, state: state) }
+        if saved > 0 { logger.notice("stopping: kept \(saved) texts embedded past the checkpoint; resuming will not pay for them again") }
     }
 
     /// The keys `runID` wrote to any shard in chunks ending after `items`.
@@ -240,7 +332,7 @@ public final class Pipeline: @unchecked Sendable {
     /// Finds the unfinished run to resume, or records a new one.
     private func beginRun(_ options: RunOptions) async throws -> (RunRecord, Bool) {
         let job = self.job, stored = self.stored
-        let existing = try await runs.resumableRun(job: job.name, model: stored, tenant: job.store.tenant)
+        let existing = try await runs.resumableRun(job: job.name, model: stored, tenant: job.store.tenant, partition: partitionName)
         if var previous = existing {
             if options.restart {
                 previous.state = .failed
@@ -276,7 +368,7 @@ public final class Pipeline: @unchecked Sendable {
                             normalizerVersion: TextNormalizer.version, shardNames: ring.shardNames, state: .running,
                             checkpoint: .start, counters: RunCounters(), error: nil, startedAt: now, updatedAt: now,
                             finishedAt: nil, activeSeconds: 0, attempts: 1, providerModel: provider.providerModel,
-                            pricePerMillionTokens: job.provider.pricePerMillionTokens)
+                            pricePerMillionTokens: job.provider.pricePerMillionTokens, partition: partitionName)
         try await runs.insertRun(run)
         return (run, false)
     }

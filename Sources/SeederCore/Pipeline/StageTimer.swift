@@ -53,7 +53,7 @@ final class SourceClock: @unchecked Sendable {
 
 extension Duration {
     /// The duration in seconds as a Double.
-    var seconds: Double {
+    public var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
     }

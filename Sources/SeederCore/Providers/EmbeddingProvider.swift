@@ -27,8 +27,11 @@ public struct EmbeddingMatrix: Sendable, Equatable {
     public var tokensUsed: Int?
     /// Inputs that could not be embedded: index in the batch → the reason (the server's message).
     public var failed: [Int: String]
+    /// Requests the provider sent again to get this batch through (after a 429, a 5xx, a lost connection…).
+    public var retries: Int
 
-    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil, failed: [Int: String] = [:]) {
+    public init(rows: Int, dimensions: Int, values: [Float], tokensUsed: Int? = nil, failed: [Int: String] = [:], retries: Int = 0) {
+        self.retries = retries
         self.rows = rows
         self.dimensions = dimensions
         self.values = values

@@ -10,15 +10,41 @@ public struct JobAssembly: Sendable {
     public let source: RecordSource
     public let shards: [ShardStore]
     public let runs: RunStore
+    /// The part of the job this run seeds (`--partition`), nil for all of it.
+    public let partition: Partition?
+    /// Whether `source` reads only that part (a multistream dump, by stream); else the pipeline picks texts by key.
+    public let sourceIsPartitioned: Bool
 
     /// Provider kinds a job may name; `hash` and `local` are built into this version.
     public static let providerKinds = ["hash", "local", "openai", "ollama", "tei"]
 
-    public init(job: JobConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(job: JobConfig, partition: Partition? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.job = job
+        self.partition = partition
         let file = job.file ?? "command line"
+        (spec, provider) = try Self.makeProvider(job, environment: environment)
+        let whole = SourceCatalog.make(job.source)
+        if let partition, let part = (whole as? PartitionableSource)?.reading(partition) {
+            source = part
+            sourceIsPartitioned = true
+        } else {
+            source = whole
+            sourceIsPartitioned = false
+        }
+        guard FileManager.default.fileExists(atPath: job.source.input) else {
+            throw SourceError(.missing, file: job.source.input, message: "no such input file",
+                              hint: "check source.input in \(file), or pass --input")
+        }
+        (shards, runs) = try StoreOpener.open(job.store)
+    }
+
+    /// The job's model and its provider, checked (model alias, provider kind, dimensions, the HTTP provider's settings
+    /// and API key, the local model's files) without touching the input or the shards: what `seeder doctor` calls
+    /// on its own.
+    public static func makeProvider(_ job: JobConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (ModelSpec, EmbeddingProvider) {
+        let file = job.file ?? "command line"
+        let provider: EmbeddingProvider
         let spec = try ModelCatalog.resolve(job.model.name, context: file)
-        self.spec = spec
         let dimensions = job.model.dimensions ?? spec.dimensions
         let kind = job.provider.kind ?? spec.defaultProvider
         guard Self.providerKinds.contains(kind) else {
@@ -53,21 +79,16 @@ public struct JobAssembly: Sendable {
                                      message: "the '\(kind)' provider is not in this version of seeder yet (model \(spec.alias) defaults to it)",
                                      hint: "use --provider hash for a dry run with stand-in vectors")
         }
-        source = SourceCatalog.make(job.source)
-        guard FileManager.default.fileExists(atPath: job.source.input) else {
-            throw SourceError(.missing, file: job.source.input, message: "no such input file",
-                              hint: "check source.input in \(file), or pass --input")
-        }
-        (shards, runs) = try StoreOpener.open(job.store)
+        return (spec, provider)
     }
 
     /// Assembles a job on a Dispatch thread: opening and migrating shards (SQLite files, PostgreSQL connections)
     /// blocks, and must not hold up a thread of Swift's cooperative pool.
     /// A TEI provider then reads the server's `/info` once: its batch limits replace the defaults, and the model it
     /// serves is recorded with the run; a server that doesn't answer stops here (exit 69).
-    public static func assemble(_ job: JobConfig) async throws -> JobAssembly {
+    public static func assemble(_ job: JobConfig, partition: Partition? = nil) async throws -> JobAssembly {
         var assembly = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try JobAssembly(job: job) }) }
+            DispatchQueue.global().async { continuation.resume(with: Result { try JobAssembly(job: job, partition: partition) }) }
         }
         if let http = assembly.provider as? HTTPEmbeddingProvider, http.settings.kind == .tei {
             assembly.provider = try await http.readingServerInfo()
@@ -77,6 +98,7 @@ public struct JobAssembly: Sendable {
 
     /// A pipeline over these parts.
     public func pipeline() throws -> Pipeline {
-        try Pipeline(job: job, spec: spec, source: source, provider: provider, shards: shards, runs: runs)
+        try Pipeline(job: job, spec: spec, source: source, provider: provider, shards: shards, runs: runs,
+                     partition: partition, sourceIsPartitioned: sourceIsPartitioned)
     }
 }

@@ -30,12 +30,16 @@ public struct RunCounters: Codable, Sendable, Equatable {
     public var tokensAvoided: Int64 = 0
     /// Compressed input bytes consumed (progress).
     public var inputBytesRead: Int64 = 0
+    /// Provider requests sent again after a failure or a 429.
+    public var retries: Int64 = 0
+    /// Texts left to the other workers of a partitioned job (`--partition`): their key is in another part.
+    public var otherPartition: Int64 = 0
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case itemsRead, records, skipped, texts, duplicatesInRun, alreadyStored, embedded, stored, textsSent, batchesSent,
-             tokensSent, tokensEstimated, tokensAvoided, inputBytesRead
+             tokensSent, tokensEstimated, tokensAvoided, inputBytesRead, retries, otherPartition
     }
 
     /// Counters saved by an older seeder lack the newer fields: those start at zero.
@@ -57,6 +61,8 @@ public struct RunCounters: Codable, Sendable, Equatable {
         tokensEstimated = try c.decodeIfPresent(Int64.self, forKey: .tokensEstimated) ?? tokensSent
         tokensAvoided = try value(.tokensAvoided)
         inputBytesRead = try value(.inputBytesRead)
+        retries = try value(.retries)
+        otherPartition = try value(.otherPartition)
     }
 
     public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
@@ -80,6 +86,8 @@ public struct RunCounters: Codable, Sendable, Equatable {
         tokensSent += d.tokensSent
         tokensEstimated += d.tokensEstimated
         tokensAvoided += d.tokensAvoided
+        retries += d.retries
+        otherPartition += d.otherPartition
     }
 
     mutating func addSkips(_ skips: [SkipReason: Int]) {

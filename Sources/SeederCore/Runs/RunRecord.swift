@@ -5,7 +5,8 @@ public struct RunRecord: Sendable, Equatable {
     public enum State: String, Sendable {
         /// Running now, or killed while running (a later `seeder run` resumes it).
         case running
-        /// Stopped cleanly before the end of the input (`--limit`); a later `seeder run` resumes it.
+        /// Stopped cleanly before the end of the input (`--max-records`, `--max-duration`, SIGTERM or SIGINT); a
+        /// later `seeder run` resumes it.
         case paused
         /// Stopped by an error; a later `seeder run` resumes it from its checkpoint.
         case failed
@@ -37,6 +38,8 @@ public struct RunRecord: Sendable, Equatable {
     public var providerModel: String? = nil
     /// Dollars per million tokens as last configured for the run (its `seeder run` invocation's job and flags).
     public var pricePerMillionTokens: Double? = nil
+    /// The part of the job this run seeds (`i/N`, ``Partition``), or "" for the whole job. Each part is a run of its own.
+    public var partition: String = ""
 
     /// Items per second of active time.
     public var rate: Double { activeSeconds > 0 ? Double(counters.itemsRead) / activeSeconds : 0 }

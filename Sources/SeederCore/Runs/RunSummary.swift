@@ -24,4 +24,9 @@ public struct RunSummary: Sendable, Codable {
     /// price; nil without one.
     public var cost: Double? = nil
     public var costAvoided: Double? = nil
+    /// Why the run stopped before the end of its input (`max_records`, `max_duration`, `SIGTERM`, `SIGINT`); nil when
+    /// it read its whole input.
+    public var stopReason: String? = nil
+    /// The part of the job this run seeds (`i/N`), nil for the whole job.
+    public var partition: String? = nil
 }

@@ -65,3 +65,10 @@ public protocol RecordSource: Sendable {
     /// item), then the rest as normal chunks of at most `chunkSize` records each.
     func read(resumeAfter: SourceCheckpoint, chunkSize: Int, deliver: (RecordChunk) throws -> Void) throws
 }
+
+/// A source that can read one part of its input alone (``Partition``): a multistream dump, by stream. Other sources
+/// are read whole by every worker, and the pipeline keeps the texts whose key is in its part.
+public protocol PartitionableSource: RecordSource {
+    /// This source reading only `partition`'s units, or nil when this input can't be split (no index).
+    func reading(_ partition: Partition) -> RecordSource?
+}

@@ -18,8 +18,8 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         if lockFile >= 0 { close(lockFile) }
     }
 
-    public func resumableRun(job: String, model: StoredModel, tenant: String) async throws -> RunRecord? {
-        try await control.run { try $0.resumableRun(job: job, model: model, tenant: tenant) }
+    public func resumableRun(job: String, model: StoredModel, tenant: String, partition: String) async throws -> RunRecord? {
+        try await control.run { try $0.resumableRun(job: job, model: model, tenant: tenant, partition: partition) }
     }
 
     public func runs(job: String?) async throws -> [RunRecord] {
@@ -38,16 +38,18 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         try await control.read { try $0.failures(runID: runID) }
     }
 
-    /// The lock file of one job, model and tenant: beside the control shard, named by a hash of the three (job
+    /// The lock file of one job, model, tenant and partition: beside the control shard, named by a hash of them (job
     /// names and model ids may hold characters a file name can't).
-    public static func lockPath(control: ShardLocation, job: String, model: StoredModel, tenant: String) -> String {
-        let digest = SHA256.hash(data: Data(["seeder-run", job, model.model, model.version, tenant].joined(separator: "\u{0}").utf8))
+    public static func lockPath(control: ShardLocation, job: String, model: StoredModel, tenant: String, partition: String = "") -> String {
+        // The whole job's name leaves out the partition: the same file as before partitions existed.
+        let parts = ["seeder-run", job, model.model, model.version, tenant] + (partition.isEmpty ? [] : [partition])
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{0}").utf8))
         let hex = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
         return control.path + ".run-\(hex).lock"
     }
 
-    public func lockRun(job: String, model: StoredModel, tenant: String) async throws {
-        let path = Self.lockPath(control: control.location, job: job, model: model, tenant: tenant)
+    public func lockRun(job: String, model: StoredModel, tenant: String, partition: String) async throws {
+        let path = Self.lockPath(control: control.location, job: job, model: model, tenant: tenant, partition: partition)
         try lock.withLock {
             guard lockFile < 0 else { return }
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -58,7 +60,7 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let holder = Self.readHolder(fd)
                 close(fd)
-                throw RunLockHeld(job: job, model: model.model, holder: holder.isEmpty ? "lock file \(path)" : "\(holder); lock file \(path)")
+                throw RunLockHeld(job: partition.isEmpty ? job : "\(job) (partition \(partition))", model: model.model, holder: holder.isEmpty ? "lock file \(path)" : "\(holder); lock file \(path)")
             }
             // Who holds it, for the run that finds it taken.
             let started = ISO8601DateFormatter().string(from: Date())
@@ -77,6 +79,17 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             close(lockFile)
             lockFile = -1
         }
+    }
+
+    /// Who holds the run lock at `path` right now, without waiting: nil when it is free (or its file doesn't exist).
+    public static func lockHolder(path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // A shared lock conflicts only with the exclusive one a run holds, and is dropped with the descriptor.
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0 else { return nil }
+        let holder = readHolder(fd)
+        return holder.isEmpty ? "lock file \(path)" : "\(holder); lock file \(path)"
     }
 
     private static func readHolder(_ fd: Int32) -> String {

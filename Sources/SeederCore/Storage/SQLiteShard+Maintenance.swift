@@ -11,6 +11,19 @@ extension SQLiteShard {
     static let expectedKey = ["text_hash", "model", "model_version", "tenant_id"]
 
     /// Rows, schema version, and what differs from the cache's table.
+    /// Why this process could not write a shard file at `path` (or create it, when missing), nil when it can. SQLite
+    /// writes its `-wal` and `-shm` files beside the shard, so the folder must be writable too.
+    public static func writeProblem(path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "the folder \(folder) does not exist"
+        }
+        if access(folder, W_OK) != 0 { return "the folder \(folder) is not writable by this user (SQLite writes its -wal and -shm files there)" }
+        if FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0 { return "the file is not writable by this user" }
+        return nil
+    }
+
     public func inspect() throws -> ShardInspection {
         try Self.translatingErrors(location) {
             let version = try db.cachedStatement("PRAGMA user_version")

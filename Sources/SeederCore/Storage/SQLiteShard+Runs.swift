@@ -5,20 +5,21 @@ extension SQLiteShard {
     private static let runColumns = """
         run_id, job, model_alias, model, model_version, dimensions, tenant_id, provider, source_kind, input,
         normalizer_version, shard_names, state, checkpoint, counters, error, started_at, updated_at, finished_at,
-        active_seconds, attempts, provider_model, price_per_million_tokens
+        active_seconds, attempts, provider_model, price_per_million_tokens, partition
         """
 
-    /// The latest run of this job and model that did not finish, if any.
-    public func resumableRun(job: String, model: StoredModel, tenant: String) throws -> RunRecord? {
+    /// The latest run of this job, model, tenant and partition that did not finish, if any.
+    public func resumableRun(job: String, model: StoredModel, tenant: String, partition: String = "") throws -> RunRecord? {
         let statement = try db.cachedStatement("""
             SELECT \(Self.runColumns) FROM seeder_runs
-            WHERE job = ?1 AND model = ?2 AND model_version = ?3 AND tenant_id = ?4 AND state != 'done'
+            WHERE job = ?1 AND model = ?2 AND model_version = ?3 AND tenant_id = ?4 AND partition = ?5 AND state != 'done'
             ORDER BY started_at DESC LIMIT 1
             """)
         try statement.bind(job, at: 1)
         try statement.bind(model.model, at: 2)
         try statement.bind(model.version, at: 3)
         try statement.bind(tenant, at: 4)
+        try statement.bind(partition, at: 5)
         // Reset after the one row: a statement left mid-result holds a read transaction, which would keep every
         // WAL checkpoint of this connection from completing.
         defer { statement.rewind() }
@@ -41,7 +42,7 @@ extension SQLiteShard {
         try db.transaction {
             let statement = try db.cachedStatement("""
                 INSERT INTO seeder_runs (\(Self.runColumns))
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
                 """)
             try statement.bind(run.id, at: 1)
             try statement.bind(run.job, at: 2)
@@ -66,6 +67,7 @@ extension SQLiteShard {
             try statement.bind(Int64(run.attempts), at: 21)
             if let p = run.providerModel { try statement.bind(p, at: 22) } else { try statement.bindNull(at: 22) }
             if let p = run.pricePerMillionTokens { try statement.bind(p, at: 23) } else { try statement.bindNull(at: 23) }
+            try statement.bind(run.partition, at: 24)
             try statement.run()
         }
     }
@@ -134,6 +136,6 @@ extension SQLiteShard {
             finishedAt: s.isNull(at: 18) ? nil : Date(timeIntervalSince1970: s.double(at: 18)),
             activeSeconds: s.double(at: 19), attempts: Int(s.int64(at: 20)),
             providerModel: s.isNull(at: 21) ? nil : s.string(at: 21),
-            pricePerMillionTokens: s.isNull(at: 22) ? nil : s.double(at: 22))
+            pricePerMillionTokens: s.isNull(at: 22) ? nil : s.double(at: 22), partition: s.string(at: 23) ?? "")
     }
 }

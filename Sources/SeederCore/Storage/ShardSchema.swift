@@ -76,6 +76,8 @@ enum ShardSchema {
         "ALTER TABLE seeder_runs ADD COLUMN provider_model TEXT;",
         // 3: the price per million tokens the run was given, so `seeder status` prices its tokens as the run did.
         "ALTER TABLE seeder_runs ADD COLUMN price_per_million_tokens REAL;",
+        // 4: the part of the job a run seeds (`--partition i/N`); '' for the whole job. Each part resumes on its own.
+        "ALTER TABLE seeder_runs ADD COLUMN partition TEXT NOT NULL DEFAULT '';",
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

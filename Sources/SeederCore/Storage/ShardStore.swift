@@ -36,6 +36,10 @@ public protocol ShardStore: AnyObject, Sendable {
     /// What `seeder shards check` reports about the shard itself: its schema and its row count.
     func inspect() async throws -> ShardInspection
 
+    /// Why this process could not write the shard, checked without writing (`seeder doctor`): a file or folder not
+    /// writable, a read-only server or replica, a missing privilege. Nil when it can.
+    func writeProblem() async throws -> String?
+
     /// Up to `limit` keys of `embeddings` after `cursor` (all models and tenants), in ``RowKey`` order (bytewise on
     /// each column in turn: PostgreSQL compares with `COLLATE "C"`), for a scan that can stop and resume anywhere.
     func scanKeys(after cursor: RowKey?, limit: Int) async throws -> [RowKey]

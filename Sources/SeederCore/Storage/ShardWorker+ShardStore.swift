@@ -25,6 +25,10 @@ extension ShardWorker: ShardStore {
         try await read { try $0.inspect() }
     }
 
+    public func writeProblem() async throws -> String? {
+        SQLiteShard.writeProblem(path: location.path)
+    }
+
     public func scanKeys(after cursor: RowKey?, limit: Int) async throws -> [RowKey] {
         try await read { try $0.scanKeys(after: cursor, limit: limit) }
     }

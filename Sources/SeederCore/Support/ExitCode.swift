@@ -5,7 +5,7 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
     case ok = 0
     /// An unexpected internal error; please report it.
     case internalError = 1
-    /// Stopped cleanly at `--limit`; run again to continue.
+    /// Stopped cleanly at `--max-records` or `--max-duration`; run again to continue.
     case budgetReached = 3
     /// Wrong command-line usage (argument parser).
     case usage = 64
@@ -21,6 +21,10 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
     case runLocked = 75
     /// A job file, flag or name is invalid (misspelt key, unknown model alias…).
     case configuration = 78
+    /// Stopped cleanly on SIGINT (128 + 2, as shells report it); run again to continue.
+    case interrupted = 130
+    /// Stopped cleanly on SIGTERM (128 + 15); run again to continue.
+    case terminated = 143
 
     /// The status for an error that stopped a command.
     public static func forError(_ error: Error) -> SeederExitCode {
@@ -37,7 +41,7 @@ public enum SeederExitCode: Int32, Sendable, CaseIterable {
         case is ProviderError: return .providerUnavailable
         // A model seeder can't run is a configuration matter; missing or broken weights make the provider unavailable.
         case let e as LocalModelError: return e.kind == .unsupported ? .configuration : .providerUnavailable
-        case is ShardRingError: return .configuration
+        case is ShardRingError, is PartitionError: return .configuration
         default: return .internalError
         }
     }

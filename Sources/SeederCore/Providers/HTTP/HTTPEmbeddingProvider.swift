@@ -119,7 +119,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
             throw misconfigured("refused the input alone before any request succeeded (\(reason))")
         }
         return EmbeddingMatrix(rows: batch.count - result.failed.count, dimensions: storedModel.dimensions,
-                               values: result.values, tokensUsed: result.tokensUsed, failed: result.failed)
+                               values: result.values, tokensUsed: result.tokensUsed, failed: result.failed, retries: result.retries)
     }
 
     /// TEI's `GET /info`: its limits and the model it serves.
@@ -148,6 +148,8 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
         var tokensUsed: Int?
         /// The last plain 400 for an input alone.
         var refusedReason: String?
+        /// Requests sent again after a failure or a 429 (metrics).
+        var retries = 0
     }
 
     private enum PartOutcome {
@@ -159,7 +161,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     /// Embeds `part` (indices are batch positions), halving it while the server says it is too large or refuses
     /// its content.
     private func embedPart(_ part: ArraySlice<EmbeddingInput>, into result: inout Accumulator) async throws {
-        let outcome = try await send(part)
+        let outcome = try await send(part, retries: &result.retries)
         switch outcome {
         case .embedded(let values, let tokens):
             result.values.append(contentsOf: values)
@@ -183,7 +185,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
     }
 
     /// Sends one request, retrying until it succeeds, is refused as too large, or can't succeed.
-    private func send(_ part: ArraySlice<EmbeddingInput>) async throws -> PartOutcome {
+    private func send(_ part: ArraySlice<EmbeddingInput>, retries: inout Int) async throws -> PartOutcome {
         let request = try authorized(format.request(part.map(\.text)))
         let tokens = part.reduce(0) { $0 + $1.estimatedTokens }
         var attempt = 0, badResponses = 0
@@ -238,6 +240,7 @@ public final class HTTPEmbeddingProvider: EmbeddingProvider {
                 if case .status(429, _, _) = outcome { pacer.pause(for: delay.inSeconds) }
                 try await clock.sleep(delay.inSeconds)
                 attempt += 1
+                retries += 1
             }
         }
     }

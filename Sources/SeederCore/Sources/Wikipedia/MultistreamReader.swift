@@ -15,6 +15,8 @@ struct MultistreamReader {
     let indexPath: String
     let index: MultistreamIndex
     let options: WikipediaPagesSource.Options
+    /// Read only this part's streams (stream k is part k mod N's); the header's pages, if any, are part 0's.
+    var partition: Partition? = nil
 
     /// One byte range and what came out of it.
     struct RangeResult: Sendable {
@@ -37,7 +39,7 @@ struct MultistreamReader {
 
         // The header range: the root, the siteinfo, and (in dumps that are not Wikimedia's) maybe pages.
         var headerReader = WikipediaPageReader(site: .fallback, extent: options.extent, minChars: options.minChars, maxChars: options.maxChars)
-        let header = Self.decode(file: file, range: 0..<first, fragmentStart: false, reader: &headerReader, options: options)
+        var header = Self.decode(file: file, range: 0..<first, fragmentStart: false, reader: &headerReader, options: options)
         if let error = header.error {
             throw SourceError(error.kind, file: path, position: error.position,
                               message: "the dump's first stream (its header, before byte \(first)) cannot be read: \(error.message)",
@@ -45,12 +47,19 @@ struct MultistreamReader {
         }
         let site = header.site ?? .fallback
 
-        // Ranges: 0 = header, i = indexed stream i - 1.
+        // Ranges: 0 = header, then the indexed streams this read takes (all of them, or the partition's). Positions
+        // (`items`) count the pages of these ranges only, so a partition's checkpoints are its own.
+        let ownsHeader = partition.map { $0.index == 0 } ?? true
+        if !ownsHeader { header.outcomes = [] }
         var starts: [Int64] = [0]
-        starts.append(contentsOf: index.offsets)
+        var bounds: [Range<Int64>] = [0..<first]
         var expected: [Int64] = [Int64(header.outcomes.count)]
-        expected.append(contentsOf: index.pageCounts.map(Int64.init))
-        func range(_ i: Int) -> Range<Int64> { starts[i]..<(i + 1 < starts.count ? starts[i + 1] : file.size) }
+        for (k, offset) in index.offsets.enumerated() where partition?.owns(unit: k) ?? true {
+            starts.append(offset)
+            bounds.append(offset..<(k + 1 < index.offsets.count ? index.offsets[k + 1] : file.size))
+            expected.append(Int64(index.pageCounts[k]))
+        }
+        func range(_ i: Int) -> Range<Int64> { bounds[i] }
 
         // Where to start: the stream of the checkpoint, found by counting pages through the index.
         var firstRange = 0
@@ -118,15 +127,12 @@ struct MultistreamReader {
         }
         let threads = max(1, options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let baseRange = firstRange
-        let rangeStarts = starts
-        let fileSize = file.size
+        let rangeBounds = bounds
         let workers = OrderedWorkers<RangeResult>(
             count: count, threads: threads, window: 16 * threads, name: "seeder-bunzip",
             makeState: { WikipediaPageReader(site: site, extent: options.extent, minChars: options.minChars, maxChars: options.maxChars) },
             work: { reader, job in
-                let i = baseRange + job
-                let range = rangeStarts[i]..<(i + 1 < rangeStarts.count ? rangeStarts[i + 1] : fileSize)
-                return Self.decode(file: file, range: range, fragmentStart: true, reader: &reader, options: options)
+                return Self.decode(file: file, range: rangeBounds[baseRange + job], fragmentStart: true, reader: &reader, options: options)
             })
         defer { workers.cancel() }
         var i = firstRange

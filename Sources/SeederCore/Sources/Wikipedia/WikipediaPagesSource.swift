@@ -28,7 +28,7 @@ import Darwin
 /// **Errors** (``SourceError``, after every page before the damage was delivered): a UTF-16 export, a root element
 /// other than `<mediawiki>`, a truncated document or stream when read without an index, an index that does not
 /// match its dump.
-public struct WikipediaPagesSource: RecordSource {
+public struct WikipediaPagesSource: PartitionableSource {
     /// How the dump is read.
     public struct Options: Sendable, Equatable {
         /// Which part of the article becomes the text.
@@ -64,6 +64,8 @@ public struct WikipediaPagesSource: RecordSource {
 
     public let path: String
     public let options: Options
+    /// The part of the dump's streams this source reads (``reading(_:)``); nil for all.
+    public private(set) var partition: Partition?
     public var kind: String { "wikipedia" }
 
     public var inputSize: Int64? { SourceReadLoop.fileSize(path) }
@@ -85,11 +87,20 @@ public struct WikipediaPagesSource: RecordSource {
     public func read(resumeAfter: SourceCheckpoint, chunkSize: Int, deliver: (RecordChunk) throws -> Void) throws {
         if let indexPath {
             let index = try MultistreamIndex.load(indexPath)
-            try MultistreamReader(path: path, indexPath: indexPath, index: index, options: options)
+            try MultistreamReader(path: path, indexPath: indexPath, index: index, options: options, partition: partition)
                 .read(resumeAfter: resumeAfter, chunkSize: chunkSize, deliver: deliver)
         } else {
             try readSequentially(resumeAfter: resumeAfter, chunkSize: chunkSize, deliver: deliver)
         }
+    }
+
+    /// With its index, a multistream dump splits by stream: this worker decompresses only its own. Without it, nil:
+    /// the pipeline splits the texts by key instead.
+    public func reading(_ partition: Partition) -> RecordSource? {
+        guard indexPath != nil else { return nil }
+        var copy = self
+        copy.partition = partition
+        return copy
     }
 
     /// Start to end on this thread (decompression on a thread of its own); a resume replays the pages before it.

@@ -40,16 +40,16 @@ public final class PostgresRunStore: RunStore {
     private static let runColumns = """
         run_id, job, model_alias, model, model_version, dimensions, tenant_id, provider, source_kind, input,
         normalizer_version, shard_names, state, checkpoint, counters, error, started_at, updated_at, finished_at,
-        active_seconds, attempts, provider_model, price_per_million_tokens
+        active_seconds, attempts, provider_model, price_per_million_tokens, partition
         """
 
-    public func resumableRun(job: String, model: StoredModel, tenant: String) async throws -> RunRecord? {
+    public func resumableRun(job: String, model: StoredModel, tenant: String, partition: String) async throws -> RunRecord? {
         try await session.run { connection in
             let result = try connection.query("""
                 SELECT \(Self.runColumns) FROM seeder_runs
-                WHERE job = $1 AND model = $2 AND model_version = $3 AND tenant_id = $4 AND state != 'done'
+                WHERE job = $1 AND model = $2 AND model_version = $3 AND tenant_id = $4 AND partition = $5 AND state != 'done'
                 ORDER BY started_at DESC LIMIT 1
-                """, [job, model.model, model.version, tenant])
+                """, [job, model.model, model.version, tenant, partition])
             return result.rowCount > 0 ? try Self.decodeRun(result, 0) : nil
         }
     }
@@ -70,13 +70,13 @@ public final class PostgresRunStore: RunStore {
             run.provider, run.sourceKind, run.input, run.normalizerVersion, try RunRecordJSON.encode(run.shardNames), run.state.rawValue,
             try RunRecordJSON.encode(run.checkpoint), try RunRecordJSON.encode(run.counters), run.error, Self.seconds(run.startedAt),
             Self.seconds(run.updatedAt), run.finishedAt.map(Self.seconds), String(run.activeSeconds), String(run.attempts),
-            run.providerModel, run.pricePerMillionTokens.map { String($0) },
+            run.providerModel, run.pricePerMillionTokens.map { String($0) }, run.partition,
         ]
         try await session.run { connection in
             _ = try connection.query("""
                 INSERT INTO seeder_runs (\(Self.runColumns))
                 VALUES ($1, $2, $3, $4, $5, $6::integer, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::double precision,
-                        $18::double precision, $19::double precision, $20::double precision, $21::integer, $22, $23::double precision)
+                        $18::double precision, $19::double precision, $20::double precision, $21::integer, $22, $23::double precision, $24)
                 ON CONFLICT (run_id) DO NOTHING
                 """, parameters)
         }
@@ -87,7 +87,7 @@ public final class PostgresRunStore: RunStore {
         let parameters: [String?] = [
             run.id, run.state.rawValue, try RunRecordJSON.encode(run.checkpoint), try RunRecordJSON.encode(run.counters), run.error,
             Self.seconds(run.updatedAt), run.finishedAt.map(Self.seconds), String(run.activeSeconds), String(run.attempts),
-            run.providerModel, run.pricePerMillionTokens.map { String($0) },
+            run.providerModel, run.pricePerMillionTokens.map { String($0) }, run.partition,
         ]
         let failureParameters: [String?] = [
             run.id, PostgresArrayLiteral.make(failures.lazy.map { String($0.ordinal) }),
@@ -127,8 +127,9 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: The run lock
 
-    public func lockRun(job: String, model: StoredModel, tenant: String) async throws {
-        let key = Self.lockKey(job: job, model: model, tenant: tenant)
+    public func lockRun(job: String, model: StoredModel, tenant: String, partition: String) async throws {
+        let key = Self.lockKey(job: job, model: model, tenant: tenant, partition: partition)
+        let job = partition.isEmpty ? job : "\(job) (partition \(partition))"
         let lock = self.lock
         try await lockSession.run { connection in
             if let held = lock.held, lock.lost == nil {
@@ -170,11 +171,25 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
-    /// A stable 64-bit key: the first 8 bytes of SHA-256("seeder-run\0" job \0 model \0 version \0 tenant).
-    static func lockKey(job: String, model: StoredModel, tenant: String) -> Int64 {
-        let text = "seeder-run\u{0}" + [job, model.model, model.version, tenant].joined(separator: "\u{0}")
+    /// A stable 64-bit key: the first 8 bytes of SHA-256("seeder-run\0" job \0 model \0 version \0 tenant), with
+    /// "\0" partition appended for a part of a partitioned job.
+    static func lockKey(job: String, model: StoredModel, tenant: String, partition: String = "") -> Int64 {
+        let parts = [job, model.model, model.version, tenant] + (partition.isEmpty ? [] : [partition])
+        let text = "seeder-run\u{0}" + parts.joined(separator: "\u{0}")
         let digest = Array(SHA256.hash(data: Array(text.utf8)))
         return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    /// Who holds the run lock of this job, model, tenant and partition in the control database right now: nil when it
+    /// is free. Takes it for an instant to tell; creates nothing.
+    public static func lockHolder(location: ShardLocation, job: String, model: StoredModel, tenant: String, partition: String) throws -> String? {
+        let connection = try PostgresConnection(dsn: location.path, applicationName: StoreOpener.applicationName + " doctor")
+        let key = lockKey(job: job, model: model, tenant: tenant, partition: partition)
+        if try tryLock(connection, key: key) {
+            try connection.query("SELECT pg_advisory_unlock($1::bigint)", [String(key)])
+            return nil
+        }
+        return try holder(connection, key: key)
     }
 
     private static func tryLock(_ connection: PostgresConnection, key: Int64) throws -> Bool {
@@ -217,6 +232,6 @@ public final class PostgresRunStore: RunStore {
             finishedAt: r.double(row, 18).map { Date(timeIntervalSince1970: $0) },
             activeSeconds: r.double(row, 19) ?? 0, attempts: Int(r.int64(row, 20) ?? 1),
             providerModel: r.string(row, 21),
-            pricePerMillionTokens: r.double(row, 22))
+            pricePerMillionTokens: r.double(row, 22), partition: r.string(row, 23) ?? "")
     }
 }

@@ -75,6 +75,8 @@ enum PostgresSchema {
         );
         CREATE UNIQUE INDEX IF NOT EXISTS idx_seeder_failures_run ON seeder_failures (run_id, ordinal, record_id, reason);
         """,
+        // 2: the part of the job a run seeds (`--partition i/N`); '' for the whole job. Each part resumes on its own.
+        "ALTER TABLE seeder_runs ADD COLUMN IF NOT EXISTS partition TEXT NOT NULL DEFAULT '';",
     ]
 
     static var expectedVersion: Int { migrations.count }

@@ -238,6 +238,30 @@ public final class PostgresShard: ShardStore {
         }
     }
 
+    public func writeProblem() async throws -> String? {
+        try await reader.run { connection in
+            let server = try connection.execute("SELECT pg_is_in_recovery()::text, current_setting('default_transaction_read_only'), current_user")
+            if server.string(0, 0) == "true" { return "the server is a read-only standby (in recovery): point the shard at the primary" }
+            if server.string(0, 1) == "on" { return "default_transaction_read_only is on for this session: the server or role is read-only" }
+            let user = server.string(0, 2) ?? "?"
+            let tables = try connection.execute("SELECT to_regclass('embeddings') IS NOT NULL, to_regclass('seeder_texts') IS NOT NULL")
+            if tables.string(0, 0) == "t" && tables.string(0, 1) == "t" {
+                let granted = try connection.execute("""
+                    SELECT has_table_privilege('embeddings', 'INSERT, SELECT'), has_table_privilege('seeder_texts', 'INSERT, SELECT')
+                    """)
+                if granted.string(0, 0) != "t" { return "role \(user) may not INSERT into embeddings (GRANT INSERT, SELECT ON embeddings TO \(user))" }
+                if granted.string(0, 1) != "t" { return "role \(user) may not INSERT into seeder_texts (GRANT INSERT, SELECT ON seeder_texts TO \(user))" }
+                return nil
+            }
+            // Tables not there yet: seeder creates them on the first run, in the schema it uses.
+            let create = try connection.execute("SELECT has_schema_privilege(current_schema(), 'CREATE'), current_schema()")
+            if create.string(0, 0) != "t" {
+                return "role \(user) may not create tables in schema \(create.string(0, 1) ?? "?") (GRANT CREATE ON SCHEMA … TO \(user))"
+            }
+            return nil
+        }
+    }
+
     // MARK: Maintenance
 
     private static let orderByKey = #"text_hash COLLATE "C", model COLLATE "C", model_version COLLATE "C", tenant_id COLLATE "C""#
