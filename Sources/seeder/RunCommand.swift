@@ -10,72 +10,83 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             An unfinished run of the same job and model is resumed from its last checkpoint; --restart starts over.
             A finished job run again stores nothing and calls the provider for nothing.
+
+            --max-records, --max-duration, SIGTERM and SIGINT stop the run cleanly at a checkpoint (state paused):
+            the next `seeder run` continues. Exit codes: 0 done, 3 budget reached, 130/143 stopped by SIGINT/SIGTERM,
+            75 another run holds the lock; the rest in docs/exit-codes.md. Running unattended: docs/operations.md.
             """
     )
 
-    @Argument(help: "A job name from ./jobs (e.g. wikipedia) or a path to a job file.")
-    var job: String
+    @OptionGroup var job: JobOptions
 
-    @Option(help: "Model alias or canonical id (see `seeder models`).") var model: String?
-    @Option(help: "Input file, overriding source.input.") var input: String?
-    @Option(help: "Comma-separated shard files or postgres:// DSNs (no password: PGPASSWORD or ~/.pgpass), overriding store.shards.") var shards: String?
-    @Option(help: "Provider kind: local (the native MiniLM model), openai, ollama, tei, or hash (stand-in vectors).") var provider: String?
-    @Option(name: .customLong("model-path"), help: "The local provider's Hugging Face model directory (default: $SEEDER_MODELS, then the Hugging Face cache).") var modelPath: String?
-    @Option(help: "The local provider's compute threads (default: one per core).") var threads: Int?
-    @Option(help: "Matryoshka-truncated dimensions.") var dimensions: Int?
-    @Option(help: "Tenant id written with every row.") var tenant: String?
-    @Option(name: .customLong("base-url"), help: "HTTP providers: the server, e.g. http://localhost:11434 (provider.base_url).") var baseURL: String?
-    @Option(name: .customLong("server-model"), help: "HTTP providers: the model's name on the server (provider.server_model).") var serverModel: String?
-    @Option(name: .customLong("api-key-env"), help: "HTTP providers: the environment variable holding the API key (never the key itself).") var apiKeyEnv: String?
-    @Option(name: .customLong("api-key-file"), help: "HTTP providers: a file holding the API key.") var apiKeyFile: String?
-    @Option(help: "HTTP providers: requests in flight at once (provider.concurrency).") var concurrency: Int?
-    @Option(help: "HTTP providers: requests per minute to stay under (provider.rpm).") var rpm: Int?
-    @Option(help: "HTTP providers: tokens per minute to stay under (provider.tpm).") var tpm: Int?
-    @Option(help: "HTTP providers: seconds to wait for one response (provider.timeout_seconds).") var timeout: Double?
-    @Option(name: .customLong("give-up-after"), help: "HTTP providers: seconds the server may stay unavailable before the run stops at its checkpoint.") var giveUpAfter: Double?
-    @Option(help: "Dollars per million tokens, for the cost figures (provider.price_per_million_tokens).") var price: Double?
-    @Option(name: .customLong("encoding-format"), help: "OpenAI-compatible servers: base64 or float (provider.encoding_format).") var encodingFormat: String?
-    @Option(name: .customLong("batch-size"), help: "Texts per provider request at most.") var batchSize: Int?
-    @Option(name: .customLong("chunk-records"), help: "Records per checkpoint.") var chunkRecords: Int?
-    @Option(help: "full (fsync every commit) or normal.") var durability: String?
-    @Option(help: "Stop cleanly at the first checkpoint after this many input items; run again to continue.") var limit: Int64?
+    @Option(name: .customLong("max-records"), help: "Stop cleanly at the first checkpoint after this many input items; run again to continue.")
+    var maxRecords: Int64?
+    @Option(name: .customLong("limit"), help: .hidden) var limit: Int64?
+    @Option(name: .customLong("max-duration"), help: ArgumentHelp("Stop cleanly at a checkpoint once this much time has passed (3600, 45m, 6h, 1h30m); run again to continue.", valueName: "duration"))
+    var maxDuration: DurationArgument?
+    @Option(name: .customLong("stop-grace"), help: "Seconds the batches in flight may take to finish after a stop (SIGTERM, SIGINT, --max-duration) before they are abandoned (kept, not paid twice).")
+    var stopGrace: Double = 30
     @Flag(help: "Abandon an unfinished run of this job and model and start over.") var restart = false
+
+    @Option(help: ArgumentHelp("auto (a live line on a terminal, else a logged line every --progress-interval), line, log or off.", valueName: "mode"))
+    var progress: RunReporter.Mode = .auto
+    @Option(name: .customLong("progress-interval"), help: "Seconds between logged progress lines and metrics updates.")
+    var progressInterval: Double = 60
+    @Option(name: .customLong("log-format"), help: "text, or json (one JSON object a line on standard error, for log shippers).")
+    var logFormat: LogFormat = .text
+    @Option(name: .customLong("metrics-file"), help: "Write Prometheus metrics to this file (atomically, for node_exporter's textfile collector) every --progress-interval and at the end.")
+    var metricsFile: String?
+    @Option(help: "Push Prometheus metrics to this Pushgateway (e.g. http://pushgateway:9091) every --progress-interval and at the end.")
+    var pushgateway: String?
     @Option(name: .customLong("summary-json"), help: "Also write the run summary as JSON to this file.") var summaryJSON: String?
+    @Flag(name: .customLong("dry-run"), help: "Check the job and flags, print what would run, and exit: no shard, provider or input is touched.")
+    var dryRun = false
     @Flag(help: "Print only errors.") var quiet = false
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let durability, JobConfig.Durability(rawValue: durability) == nil { throw ValidationError("--durability must be full or normal") }
-        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if let chunkRecords, chunkRecords < 1 { throw ValidationError("--chunk-records must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if maxRecords != nil && limit != nil { throw ValidationError("--limit is the old name of --max-records: pass one of them") }
+        if let n = maxRecords ?? limit, n < 1 { throw ValidationError("--max-records must be at least 1") }
+        if !(stopGrace >= 0) { throw ValidationError("--stop-grace must be 0 or more seconds") }
+        if !(progressInterval >= 1) { throw ValidationError("--progress-interval must be at least 1 second") }
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = quiet ? .error : .notice
-            return handler
+        LogFormat.bootstrap(logFormat, level: quiet ? .error : .notice)
+        let logger = Logger(label: "seeder.run")
+        // Signals ask the run to stop at a checkpoint; a second one abandons the batches in flight.
+        let stop = RunStop()
+        let signals = SignalWatcher { signo in
+            let second = stop.reason != nil
+            logger.notice("\(signo == SIGTERM ? "SIGTERM" : "SIGINT"): \(second ? "abandoning the batches in flight" : "stopping at the next checkpoint (again to stop sooner)")")
+            stop.request(.signal(signo))
         }
+        defer { withExtendedLifetime(signals) {} }
+        var reporter: RunReporter?
         do {
-            let path = try JobLoader.locate(job, jobsDirectory: JobLoader.jobsDirectory())
-            let overrides = JobOverrides(model: model, input: input, shards: shards.map(JobOverrides.shardList),
-                                         provider: provider, dimensions: dimensions, tenant: tenant, batchSize: batchSize,
-                                         chunkRecords: chunkRecords, durability: durability.flatMap(JobConfig.Durability.init(rawValue:)),
-                                         modelPath: modelPath, threads: threads, baseURL: baseURL, serverModel: serverModel,
-                                         apiKeyEnv: apiKeyEnv, apiKeyFile: apiKeyFile, concurrency: concurrency, rpm: rpm, tpm: tpm,
-                                         timeoutSeconds: timeout, giveUpAfterSeconds: giveUpAfter, pricePerMillionTokens: price,
-                                         encodingFormat: encodingFormat)
-            try overrides.validate()
-            let config = try JobLoader.load(path: path).applying(overrides)
-            let assembly = try await JobAssembly.assemble(config)
+            let config = try job.load()
+            let partition = try job.resolvedPartition()
+            if dryRun {
+                print(try DryRunPlan(job: config, partition: partition, options: self).text)
+                return
+            }
+            let assembly = try await JobAssembly.assemble(config, partition: partition)
             let summary: RunSummary
             do {
                 let pipeline = try assembly.pipeline()
-                let progress = ProgressPrinter(enabled: !quiet, inputSize: assembly.source.inputSize)
-                summary = try await pipeline.run(RunOptions(limit: limit, restart: restart, onCheckpoint: { progress.update($0) }))
-                progress.finish()
+                let label = partition.map { "\(config.name) [\($0)]" } ?? config.name
+                let output = RunReporter(mode: quiet ? .off : progress, interval: .milliseconds(Int64(progressInterval * 1000)),
+                                         inputSize: assembly.source.inputSize, label: label, logger: logger,
+                                         textfile: metricsFile.map(MetricsTextfile.init(path:)),
+                                         pushgateway: try pushgateway.map { try Pushgateway(url: $0) })
+                reporter = output
+                output.start(lastSuccess: try await lastSuccess(assembly, partition: partition))
+                let options = RunOptions(maxRecords: maxRecords ?? limit, maxDuration: maxDuration?.duration, stop: stop,
+                                         stopGrace: .milliseconds(Int64(stopGrace * 1000)), restart: restart,
+                                         onCheckpoint: { output.update($0) })
+                summary = try await pipeline.run(options)
+                await output.finish(try await assembly.runs.runs(job: config.name).first { $0.id == summary.runID }, stageSeconds: summary.stageSeconds)
             } catch {
+                await reporter?.finish((error as? RunStopped)?.run, stageSeconds: [:])
                 try? await assembly.provider.shutdown()
                 throw error
             }
@@ -86,47 +97,40 @@ struct RunCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
             }
-            if !quiet { print(SummaryFormatter.text(summary, job: config)) }
-            if summary.state == RunRecord.State.paused.rawValue { throw ExitCode(SeederExitCode.budgetReached.rawValue) }
+            if !quiet {
+                if logFormat == .json {
+                    logger.notice("run \(summary.state)", metadata: SummaryFormatter.metadata(summary))
+                } else {
+                    print(SummaryFormatter.text(summary, job: config))
+                }
+            }
+            if let reason = summary.stopReason, summary.state == RunRecord.State.paused.rawValue {
+                throw ExitCode(Self.exitCode(stopReason: reason).rawValue)
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw fail(error)
         }
     }
-}
 
-/// A progress line on standard error after each checkpoint, at most twice a second.
-final class ProgressPrinter: @unchecked Sendable {
-    private let enabled: Bool
-    private let inputSize: Int64?
-    private let lock = NSLock()
-    private var last = ContinuousClock.now - .seconds(10)
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var printed = false
-
-    init(enabled: Bool, inputSize: Int64?) {
-        self.enabled = enabled
-        self.inputSize = inputSize
-    }
-
-    func update(_ run: RunRecord) {
-        guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        let now = ContinuousClock.now
-        guard now - last > .milliseconds(isTerminal ? 500 : 10_000) else { return }
-        last = now
-        let c = run.counters
-        var line = "items \(c.itemsRead)  embedded \(c.embedded)  stored \(c.stored)  dup \(c.duplicatesInRun)  already \(c.alreadyStored)  skipped \(c.skippedTotal)  \(Int(run.rate))/s"
-        if let size = inputSize, size > 0 {
-            line += String(format: "  %.1f%%", 100 * Double(c.inputBytesRead) / Double(size))
+    /// The exit status of a run stopped early: 3 for a budget, 128 + the signal for a signal, as shells report it.
+    static func exitCode(stopReason: String) -> SeederExitCode {
+        switch stopReason {
+        case StopReason.signal(SIGINT).description: .interrupted
+        case StopReason.signal(SIGTERM).description: .terminated
+        default: .budgetReached
         }
-        FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
-        printed = true
     }
 
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        if printed && isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    /// When this job, model, tenant and partition last read its whole input (for `seeder_last_success_timestamp_seconds`).
+    private func lastSuccess(_ assembly: JobAssembly, partition: Partition?) async throws -> Date? {
+        let stored = assembly.provider.storedModel, tenant = assembly.job.store.tenant, part = partition?.description ?? ""
+        return try await assembly.runs.runs(job: assembly.job.name)
+            .filter { $0.state == .done && $0.stored == stored && $0.tenant == tenant && $0.partition == part }
+            .compactMap(\.finishedAt).max()
     }
 }
+
+extension RunReporter.Mode: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

@@ -3,6 +3,7 @@ import ArgumentParser
 import CMalloc
 #endif
 import Foundation
+import Logging
 import SeederCore
 
 /// `seeder`: pre-compute embeddings for what an embedding cache's users will ask for, straight into its tables.
@@ -29,7 +30,7 @@ struct Seeder: AsyncParsableCommand {
             Jobs live in ./jobs (or $SEEDER_JOBS). Exit codes: docs/exit-codes.md.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, JobsCommand.self, ModelsCommand.self, StatusCommand.self, ShardsCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, DoctorCommand.self, JobsCommand.self, ModelsCommand.self, StatusCommand.self, ShardsCommand.self, BenchCommand.self]
     )
 }
 
@@ -38,7 +39,12 @@ func fail(_ error: Error) -> ExitCode {
     let code = SeederExitCode.forError(error)
     var message = String(describing: error)
     if code == .internalError { message += " (unexpected: please report it)" }
-    FileHandle.standardError.write(Data("seeder: error: \(message)\n".utf8))
+    if LogFormat.current == .json {
+        // One JSON line, like every other line a log shipper reads from this process.
+        Logger(label: "seeder").error("\(message)", metadata: ["exit_code": "\(code.rawValue)", "exit": "\(code)"])
+    } else {
+        FileHandle.standardError.write(Data("seeder: error: \(message)\n".utf8))
+    }
     return ExitCode(code.rawValue)
 }
 

@@ -64,6 +64,7 @@ enum StatusJSON {
                 "provider": r.provider,
                 "provider_model": r.providerModel.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
                 "source": r.sourceKind, "input": r.input, "state": r.state.rawValue,
+                "partition": r.partition.isEmpty ? NSNull() : r.partition,
                 "normalizer_version": r.normalizerVersion, "error": r.error ?? NSNull(),
                 "position": Self.position(r.checkpoint), "attempts": r.attempts,
                 "elapsed_seconds": r.activeSeconds, "rate_items_per_second": r.rate,
@@ -73,7 +74,7 @@ enum StatusJSON {
                     "items_read": c.itemsRead, "records": c.records, "skipped": c.skipped, "texts": c.texts,
                     "duplicates_in_run": c.duplicatesInRun, "already_stored": c.alreadyStored, "embedded": c.embedded,
                     "stored": c.stored, "texts_sent": c.textsSent, "requests": c.batchesSent, "tokens_sent": c.tokensSent, "tokens_estimated": c.tokensEstimated,
-                    "tokens_avoided": c.tokensAvoided,
+                    "tokens_avoided": c.tokensAvoided, "retries": c.retries, "other_partition": c.otherPartition,
                 ] as [String: Any],
                 "cost": [
                     "price_per_million_tokens": price ?? NSNull(),
@@ -90,7 +91,7 @@ enum StatusJSON {
         var rows = [["JOB", "MODEL", "STATE", "READ", "SKIPPED", "DUP IN RUN", "ALREADY STORED", "EMBEDDED", "STORED", "POSITION", "ELAPSED", "RATE", "RUN"]]
         for r in runs {
             let c = r.counters
-            rows.append([r.job, r.modelAlias, r.state.rawValue, String(c.itemsRead),
+            rows.append([r.partition.isEmpty ? r.job : "\(r.job) [\(r.partition)]", r.modelAlias, r.state.rawValue, String(c.itemsRead),
                          String(c.skippedTotal) + SummaryFormatter.skipDetail(c),
                          String(c.duplicatesInRun), String(c.alreadyStored), String(c.embedded), String(c.stored),
                          "item \(r.checkpoint.items)", SummaryFormatter.duration(r.activeSeconds),
