@@ -29,7 +29,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// administrator (57P01), a crash (57P02) or a server not yet accepting connections (57P03).
     static func isConnectionLossState(_ state: String?) -> Bool {
         guard let state else { return false }
-        return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+        // Class 08 is "connection exception", but 08P01 (protocol violation: a malformed message, such as a wrong
+        // parameter count) is a bug that reconnecting can't mend: it fails at once instead of being waited out.
+        return state.hasPrefix("08") && state != "08P01" || ["57P01", "57P02", "57P03"].contains(state)
     }
 
     public var description: String {

@@ -87,7 +87,7 @@ public final class PostgresRunStore: RunStore {
         let parameters: [String?] = [
             run.id, run.state.rawValue, try RunRecordJSON.encode(run.checkpoint), try RunRecordJSON.encode(run.counters), run.error,
             Self.seconds(run.updatedAt), run.finishedAt.map(Self.seconds), String(run.activeSeconds), String(run.attempts),
-            run.providerModel, run.pricePerMillionTokens.map { String($0) }, run.partition,
+            run.providerModel, run.pricePerMillionTokens.map { String($0) },
         ]
         let failureParameters: [String?] = [
             run.id, PostgresArrayLiteral.make(failures.lazy.map { String($0.ordinal) }),
