@@ -123,12 +123,14 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// When this job, model, tenant and partition last read its whole input (for `seeder_last_success_timestamp_seconds`).
+    /// When an invocation of this job, model, tenant and partition last ended cleanly — its run done, or paused at a
+    /// budget or on a signal — for `seeder_last_success_timestamp_seconds`. Read before this invocation resumes the
+    /// paused run (which moves its time).
     private func lastSuccess(_ assembly: JobAssembly, partition: Partition?) async throws -> Date? {
         let stored = assembly.provider.storedModel, tenant = assembly.job.store.tenant, part = partition?.description ?? ""
         return try await assembly.runs.runs(job: assembly.job.name)
-            .filter { $0.state == .done && $0.stored == stored && $0.tenant == tenant && $0.partition == part }
-            .compactMap(\.finishedAt).max()
+            .filter { $0.stored == stored && $0.tenant == tenant && $0.partition == part }
+            .compactMap { $0.state == .done ? $0.finishedAt : $0.state == .paused ? $0.updatedAt : nil }.max()
     }
 }
 

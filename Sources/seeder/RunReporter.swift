@@ -50,7 +50,7 @@ final class RunReporter: @unchecked Sendable {
         self.pushgateway = pushgateway
     }
 
-    /// Starts the periodic output. `lastSuccess`: when this job last read its whole input (for the metrics).
+    /// Starts the periodic output. `lastSuccess`: when an invocation of this run's job last ended cleanly (metrics).
     func start(lastSuccess: Date?) {
         lock.withLock { self.lastSuccess = lastSuccess }
         let drawEvery: Duration = mode == .line ? .milliseconds(500) : interval
@@ -83,7 +83,11 @@ final class RunReporter: @unchecked Sendable {
         ticker?.cancel()
         ticker = nil
         let wasShown: Bool = lock.withLock {
-            if let run { latest = run }
+            if let run {
+                latest = run
+                // Ended cleanly: the input is read, or the run paused at a budget or on a signal.
+                if run.state == .done || run.state == .paused { lastSuccess = run.finishedAt ?? run.updatedAt }
+            }
             defer { lineShown = false }
             return lineShown
         }

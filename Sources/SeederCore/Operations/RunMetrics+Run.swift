@@ -5,7 +5,7 @@ extension RunMetrics {
     /// - Parameters:
     ///   - invocationSeconds: wall seconds of this process so far.
     ///   - stageSeconds: time per stage in this invocation (empty until the run ends).
-    ///   - lastSuccess: when the latest run of this job, model, tenant and partition read its whole input.
+    ///   - lastSuccess: when an invocation of this job, model, tenant and partition last ended cleanly.
     public init(run: RunRecord, inputBytesTotal: Int64?, invocationSeconds: Double, stageSeconds: [String: Double] = [:],
                 lastSuccess: Date?, updatedAt: Date = Date()) {
         let c = run.counters
@@ -20,6 +20,6 @@ extension RunMetrics {
                   activeSeconds: run.activeSeconds, invocationSeconds: invocationSeconds, stageSeconds: stageSeconds,
                   costDollars: RunCounters.cost(tokens: c.tokensSent, pricePerMillionTokens: run.pricePerMillionTokens),
                   costAvoidedDollars: RunCounters.cost(tokens: c.tokensAvoided, pricePerMillionTokens: run.pricePerMillionTokens),
-                  lastSuccess: run.state == .done ? (run.finishedAt ?? lastSuccess) : lastSuccess, updatedAt: updatedAt)
+                  lastSuccess: lastSuccess, updatedAt: updatedAt)
     }
 }
