@@ -80,8 +80,11 @@ final class RunReporter: @unchecked Sendable {
 
     /// Stops the periodic output, ends the live line, and exports the final figures.
     func finish(_ run: RunRecord?, stageSeconds: [String: Double]) async {
-        ticker?.cancel()
+        // Wait for a tick under way: its export, finishing after the final one, would put older figures back.
+        let running = ticker
         ticker = nil
+        running?.cancel()
+        await running?.value
         let wasShown: Bool = lock.withLock {
             if let run {
                 latest = run

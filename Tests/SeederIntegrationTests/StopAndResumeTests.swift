@@ -133,7 +133,9 @@ final class StopAndResumeTests: XCTestCase {
             paused += 1
             guard paused < 20 else { return XCTFail("never finished") }
         }
-        XCTAssertGreaterThanOrEqual(paused, 6, "3,000 items in slices of 400")
+        // 3,000 items in slices of at least 400 (each ends at the first checkpoint past its 400th item).
+        XCTAssertGreaterThanOrEqual(paused, 4)
+        XCTAssertLessThanOrEqual(paused, 7)
         XCTAssertEqual(try digests(seeder, sliced), try digests(seeder, reference))
         var expected = counts(try status(seeder, reference)), got = counts(try status(seeder, sliced))
         for key in ["requests", "texts_sent", "tokens_sent", "tokens_estimated"] { got[key] = nil; expected[key] = nil }
