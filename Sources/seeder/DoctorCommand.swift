@@ -110,16 +110,18 @@ struct DoctorCommand: AsyncParsableCommand {
         if let wikipedia = source as? WikipediaPagesSource {
             split += wikipedia.indexPath.map { "; multistream index \($0)" } ?? "; no multistream index (read start to end; resumes replay)"
         }
-        let first = try await Task.detached { () throws -> RecordChunk? in
+        // The read blocks (file I/O, decompression): off Swift's cooperative pool, like every source.
+        let reader = source
+        let first = try await StoreOpener.offPool { () throws -> RecordChunk? in
             var chunk: RecordChunk?
             do {
-                try source.read(resumeAfter: .start, chunkSize: 8) { delivered in
+                try reader.read(resumeAfter: .start, chunkSize: 8) { delivered in
                     chunk = delivered
                     throw CancellationError()
                 }
             } catch is CancellationError {}
             return chunk
-        }.value
+        }
         guard let first else {
             throw SourceError(.empty, file: path, message: "the input holds no records", hint: "check that this is the file the job expects (source.kind = \(job.source.kind))")
         }
@@ -129,7 +131,8 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// One small embedding call: the provider answers, with vectors of the size the shards will store.
     static func checkProvider(_ job: JobConfig) async throws -> (StoredModel, String) {
-        var (_, provider) = try await Task.detached { try JobAssembly.makeProvider(job) }.value
+        // Loading a local model's weights blocks: off the cooperative pool.
+        var (_, provider) = try await StoreOpener.offPool { try JobAssembly.makeProvider(job) }
         do {
             if let http = provider as? HTTPEmbeddingProvider, http.settings.kind == .tei {
                 provider = try await http.readingServerInfo()
@@ -191,7 +194,7 @@ struct DoctorCommand: AsyncParsableCommand {
             holder = SQLiteRunStore.lockHolder(path: SQLiteRunStore.lockPath(control: control, job: job.name, model: model, tenant: tenant, partition: part))
         }
         if let holder {
-            throw RunLockHeld(job: part.isEmpty ? job.name : "\(job.name) (partition \(part))", model: model.model, holder: holder)
+            throw RunLockHeld(job: job.name, model: model.model, holder: holder, partition: part)
         }
         return "free: no other run of \(job.name)\(part.isEmpty ? "" : " partition \(part)") with this model and tenant \(tenant) is running"
     }

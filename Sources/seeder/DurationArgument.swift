@@ -11,7 +11,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable, Equatable, CustomStrin
     }
 
     var duration: Duration { .milliseconds(Int64((seconds * 1000).rounded())) }
-    var description: String { RunReporter.clock(seconds) }
+    var description: String { SummaryFormatter.duration(seconds) }
 
     static func parse(_ text: String) -> Double? {
         if let plain = Double(text), plain.isFinite { return plain }

@@ -84,7 +84,8 @@ struct RunCommand: AsyncParsableCommand {
                                          stopGrace: .milliseconds(Int64(stopGrace * 1000)), restart: restart,
                                          onCheckpoint: { output.update($0) })
                 summary = try await pipeline.run(options)
-                await output.finish(try await assembly.runs.runs(job: config.name).first { $0.id == summary.runID }, stageSeconds: summary.stageSeconds)
+                // The run's final state came through onCheckpoint.
+                await output.finish(nil, stageSeconds: summary.stageSeconds)
             } catch {
                 await reporter?.finish((error as? RunStopped)?.run, stageSeconds: [:])
                 try? await assembly.provider.shutdown()

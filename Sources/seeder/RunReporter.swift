@@ -78,7 +78,8 @@ final class RunReporter: @unchecked Sendable {
         }
     }
 
-    /// Stops the periodic output, ends the live line, and exports the final figures.
+    /// Stops the periodic output, ends the live line, and exports the final figures: those of `run` when given (a
+    /// run that stopped on an error), else the last the pipeline reported.
     func finish(_ run: RunRecord?, stageSeconds: [String: Double]) async {
         // Wait for a tick under way: its export, finishing after the final one, would put older figures back.
         let running = ticker
@@ -86,11 +87,9 @@ final class RunReporter: @unchecked Sendable {
         running?.cancel()
         await running?.value
         let wasShown: Bool = lock.withLock {
-            if let run {
-                latest = run
-                // Ended cleanly: the input is read, or the run paused at a budget or on a signal.
-                if run.state == .done || run.state == .paused { lastSuccess = run.finishedAt ?? run.updatedAt }
-            }
+            if let run { latest = run }
+            // Ended cleanly: the input is read, or the run paused at a budget or on a signal.
+            if let run = latest, run.state == .done || run.state == .paused { lastSuccess = run.finishedAt ?? run.updatedAt }
             defer { lineShown = false }
             return lineShown
         }
@@ -113,14 +112,14 @@ final class RunReporter: @unchecked Sendable {
         let elapsed = (now - started).seconds
         if let (rate, eta) = rates(run, now: now) {
             parts.append(String(format: "%.0f/s", rate))
-            if let eta { parts.append("ETA \(Self.clock(eta))") }
+            if let eta { parts.append("ETA \(SummaryFormatter.duration(eta))") }
         }
         parts.append("embedded \(c.embedded)")
         parts.append("stored \(c.stored)")
         parts.append("dup \(c.duplicatesInRun + c.alreadyStored)")
         parts.append("skipped \(c.skippedTotal)")
         if c.retries > 0 { parts.append("retries \(c.retries)") }
-        parts.append("elapsed \(Self.clock(elapsed))")
+        parts.append("elapsed \(SummaryFormatter.duration(elapsed))")
         return parts.joined(separator: "  ")
     }
 
@@ -159,15 +158,6 @@ final class RunReporter: @unchecked Sendable {
             "items_read": "\(c.itemsRead)", "embedded": "\(c.embedded)", "stored": "\(c.stored)",
             "skipped": "\(c.skippedTotal)", "retries": "\(c.retries)", "input_bytes_read": "\(c.inputBytesRead)",
         ])
-    }
-
-    /// `1h02m`, `4m05s`, `12s`.
-    static func clock(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, s % 3600 / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return "\(s)s"
     }
 
     // MARK: Metrics

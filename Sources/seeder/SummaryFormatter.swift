@@ -53,6 +53,7 @@ enum SummaryFormatter {
     }
 
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
         if seconds < 60 { return String(format: "%.1fs", seconds) }
         if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
         return String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60)

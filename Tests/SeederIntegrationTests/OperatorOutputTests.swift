@@ -43,14 +43,6 @@ final class OperatorOutputTests: XCTestCase {
         }
     }
 
-    func wait(_ what: String, timeout: TimeInterval = 60, _ condition: () throws -> Bool) rethrows {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try !condition() {
-            guard Date() < deadline else { return XCTFail("timed out waiting for \(what)") }
-            usleep(20_000)
-        }
-    }
-
     // MARK: Progress in a real terminal
 
     func testTheProgressLineIsRedrawnInPlaceInARealTerminalAndCtrlCStopsAtACheckpoint() async throws {
@@ -76,17 +68,17 @@ final class OperatorOutputTests: XCTestCase {
         // While the run works: one line, with the input's percentage, the rate, the ETA and the counts.
         let pattern = try Regex(#"^job\s+\d+\.\d%\s+\d+ items\s+\d+/s\s+ETA \S+\s+embedded \d+\s+stored \d+\s+dup \d+\s+skipped \d+"#)
         var seen: [String] = []
-        try wait("a progress line with rate and ETA") {
+        try waitUntil("a progress line with rate and ETA") {
             seen = try progressLines()
             return seen.contains { $0.contains(pattern) }
         }
         XCTAssertEqual(seen.count, 1, "redrawn in place, not a line per update: \(seen)")
         let first = seen.first ?? ""
-        try wait("the line to move on") { try progressLines() != [first] }
+        try waitUntil("the line to move on") { try progressLines() != [first] }
         XCTAssertEqual(try progressLines().count, 1)
         // Ctrl-C in the terminal: a clean stop at a checkpoint, the summary below the last progress line, exit 130.
         try shell("/usr/bin/tmux", ["-S", socket, "send-keys", "-t", session, "C-c"])
-        try wait("the run to end", timeout: 60) { try screen().contains { $0.hasPrefix("EXIT=") } }
+        try waitUntil("the run to end", timeout: 60) { try screen().contains { $0.hasPrefix("EXIT=") } }
         let final = try screen()
         XCTAssertTrue(final.contains("EXIT=130"), final.joined(separator: "\n"))
         XCTAssertTrue(final.contains { $0.hasPrefix("run ") && $0.hasSuffix(": paused") }, final.joined(separator: "\n"))
@@ -150,7 +142,7 @@ final class OperatorOutputTests: XCTestCase {
             guard let data = try? Data(contentsOf: URL(string: base + path)!) else { return nil }
             return String(decoding: data, as: UTF8.self)
         }
-        try wait("the Pushgateway to listen", timeout: 20) {
+        try waitUntil("the Pushgateway to listen", timeout: 20) {
             XCTAssertTrue(gateway.isRunning, "the Pushgateway exited")
             return !gateway.isRunning || get("/-/ready") != nil
         }
@@ -213,7 +205,7 @@ final class OperatorOutputTests: XCTestCase {
         let running = seeder.start(["run", slow, "--quiet"])
         try running.run()
         defer { running.terminate(); running.waitUntilExit() }
-        wait("the run to start") { !running.isRunning || server.log.requests > 0 }
+        waitUntil("the run to start") { !running.isRunning || server.log.requests > 0 }
         server.updateFaults { $0.latencyMs = 0 }
         let locked = try seeder.run(["doctor", slow])
         XCTAssertEqual(locked.status, SeederExitCode.runLocked.rawValue, locked.stdout)

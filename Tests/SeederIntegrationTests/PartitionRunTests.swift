@@ -9,12 +9,6 @@ final class PartitionRunTests: XCTestCase {
         (0..<4).map { server.dsn() + "?schema=\(set)\($0)" }
     }
 
-    private func digests(_ seeder: SeederBinary, job: String, shards: [String]) throws -> [String] {
-        let out = try seeder.run(["shards", "digest", job, "--shards", shards.joined(separator: ",")])
-        XCTAssertEqual(out.status, 0, out.stderr)
-        return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
-    }
-
     private func runs(_ seeder: SeederBinary, job: String, shards: [String]) throws -> [[String: Any]] {
         let out = try seeder.run(["status", job, "--json", "--shards", shards.joined(separator: ",")])
         XCTAssertEqual(out.status, 0, out.stderr)
@@ -39,9 +33,9 @@ final class PartitionRunTests: XCTestCase {
             worker.waitUntilExit()
             XCTAssertEqual(worker.terminationStatus, 0, "worker \(i)")
         }
-        let expected = try digests(seeder, job: job, shards: one)
+        let expected = try seeder.digests(job, shards: one)
         XCTAssertTrue(expected.allSatisfy { Int($0.split(separator: "\t")[1])! > 0 }, "\(expected)")
-        XCTAssertEqual(try digests(seeder, job: job, shards: four), expected, "the union equals one worker's result, shard by shard")
+        XCTAssertEqual(try seeder.digests(job, shards: four), expected, "the union equals one worker's result, shard by shard")
 
         let parts = try runs(seeder, job: job, shards: four)
         XCTAssertEqual(Set(parts.compactMap { $0["partition"] as? String }), ["0/4", "1/4", "2/4", "3/4"])
@@ -52,7 +46,7 @@ final class PartitionRunTests: XCTestCase {
         // Run again, each part is done: nothing more is stored.
         let again = try seeder.run(["run", job, "--shards", four.joined(separator: ","), "--partition", "2/4", "--quiet"] + extra)
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(try digests(seeder, job: job, shards: four), expected)
+        XCTAssertEqual(try seeder.digests(job, shards: four), expected)
     }
 
     func testFourWorkersSplittingAMultistreamDumpByStreamEqualOneWorker() throws {

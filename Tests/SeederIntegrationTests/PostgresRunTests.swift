@@ -17,13 +17,6 @@ final class PostgresRunTests: XCTestCase {
         return input
     }
 
-    private func digests(_ seeder: SeederBinary, job: String, shards: [String]) throws -> [String] {
-        let out = try seeder.run(["shards", "digest", job, "--shards", shards.joined(separator: ",")])
-        XCTAssertEqual(out.status, 0, out.stderr)
-        // name, rows, sha256 (the DSN column differs between sets).
-        return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
-    }
-
     func testKillNineMidRunThenResumeEqualsAnUninterruptedRun() throws {
         let server = try ThrowawayPostgres(self)
         let seeder = try SeederBinary.locate()
@@ -53,10 +46,10 @@ final class PostgresRunTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(kills, 4, "most attempts must be killed mid-run for the test to mean anything")
         let final = try seeder.run(["run", job, "--shards", killed.joined(separator: ","), "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
         XCTAssertEqual(final.status, 0, final.stderr)
-        let expected = try digests(seeder, job: job, shards: reference)
+        let expected = try seeder.digests(job, shards: reference)
         XCTAssertEqual(expected.count, 4)
         XCTAssertTrue(expected.allSatisfy { Int($0.split(separator: "\t")[1])! > 0 }, "\(expected)")
-        XCTAssertEqual(try digests(seeder, job: job, shards: killed), expected, "same rows and vector bytes, shard by shard")
+        XCTAssertEqual(try seeder.digests(job, shards: killed), expected, "same rows and vector bytes, shard by shard")
     }
 
     func testTheServerRestartedMidRunIsWaitedForAndTheShardsEqualAnUninterruptedRun() throws {
@@ -82,7 +75,7 @@ final class PostgresRunTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, "the run waits for the server and finishes")
         XCTAssertEqual(restarts, 2, "both restarts happened mid-run")
-        XCTAssertEqual(try digests(seeder, job: job, shards: restarted), try digests(seeder, job: job, shards: reference))
+        XCTAssertEqual(try seeder.digests(job, shards: restarted), try seeder.digests(job, shards: reference))
     }
 
     func testAServerThatStaysAwayStopsTheRunCleanlyAndTheResumeFinishesIt() throws {
@@ -124,7 +117,7 @@ final class PostgresRunTests: XCTestCase {
         try server.start()
         let resumed = try seeder.run(["run", job, "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertEqual(try digests(seeder, job: job, shards: away), try digests(seeder, job: job, shards: shards(server, "ref")))
+        XCTAssertEqual(try seeder.digests(job, shards: away), try seeder.digests(job, shards: shards(server, "ref")))
     }
 
     func testASecondRunOfTheSameJobExitsAtOnceSayingWhoHoldsTheLock() throws {

@@ -61,6 +61,25 @@ struct SeederBinary {
     }
 }
 
+extension SeederBinary {
+    /// `seeder shards digest JOB` (over `shards` when given): one "name<TAB>rows<TAB>sha256" a shard, the DSN left
+    /// out, so that two sets of shards of one job compare equal when they hold the same rows and vector bytes.
+    func digests(_ job: String, shards: [String]? = nil) throws -> [String] {
+        let out = try run(["shards", "digest", job] + (shards.map { ["--shards", $0.joined(separator: ",")] } ?? []))
+        XCTAssertEqual(out.status, 0, out.stderr)
+        return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").prefix(3).joined(separator: "\t") }
+    }
+}
+
+/// Polls `condition` until it holds; fails the test after `timeout` seconds.
+func waitUntil(_ what: String, timeout: TimeInterval = 60, _ condition: () throws -> Bool) rethrows {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else { return XCTFail("timed out waiting for \(what)") }
+        usleep(10_000)
+    }
+}
+
 /// Paths of the repository, from this file's location.
 enum Repo {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -18,12 +18,6 @@ final class StopAndResumeTests: XCTestCase {
         return job
     }
 
-    func digests(_ seeder: SeederBinary, _ job: String) throws -> [String] {
-        let out = try seeder.run(["shards", "digest", job])
-        XCTAssertEqual(out.status, 0, out.stderr)
-        return out.stdout.split(separator: "\n").map { $0.split(separator: "\t").dropFirst().prefix(2).joined(separator: "\t") }
-    }
-
     /// The latest run of `job` as `status --json` shows it.
     func status(_ seeder: SeederBinary, _ job: String) throws -> [String: Any] {
         let out = try seeder.run(["status", job, "--json"])
@@ -34,15 +28,6 @@ final class StopAndResumeTests: XCTestCase {
 
     func counts(_ run: [String: Any]) -> [String: Int] {
         (run["counts"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
-    }
-
-    /// Waits (bounded) until `condition` holds, polling.
-    func wait(_ what: String, timeout: TimeInterval = 60, _ condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            guard Date() < deadline else { return XCTFail("timed out waiting for \(what)") }
-            usleep(5_000)
-        }
     }
 
     func testSIGTERMAndSIGINTStopAtACheckpointAndTheResumeEqualsAnUninterruptedRun() throws {
@@ -59,7 +44,7 @@ final class StopAndResumeTests: XCTestCase {
             let process = seeder.start(["run", job, "--progress", "off"], environment: ["SEEDER_HASH_JOURNAL": journal],
                                        stderr: FileHandle(forWritingAtPath: errors))
             try process.run()
-            wait("the run to embed") { !process.isRunning || lineCount(journal) >= 1_500 }
+            waitUntil("the run to embed") { !process.isRunning || lineCount(journal) >= 1_500 }
             XCTAssertTrue(process.isRunning, "still running when signalled")
             let signalled = Date()
             kill(process.processIdentifier, signo)
@@ -75,7 +60,7 @@ final class StopAndResumeTests: XCTestCase {
 
             let resumed = try seeder.run(["run", job, "--quiet"], environment: ["SEEDER_HASH_JOURNAL": journal])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
-            XCTAssertEqual(try digests(seeder, job), try digests(seeder, reference), "same rows and vectors as one run")
+            XCTAssertEqual(try seeder.digests(job), try seeder.digests(reference), "same rows and vectors as one run")
             var final = counts(try status(seeder, job)), expected = counts(try status(seeder, reference))
             // The run's own bookkeeping of requests differs with where it was cut; what it did does not.
             for key in ["requests", "texts_sent", "tokens_sent", "tokens_estimated"] { final[key] = nil; expected[key] = nil }
@@ -95,9 +80,9 @@ final class StopAndResumeTests: XCTestCase {
         // A grace far longer than the test: only the second signal can end it this soon.
         let process = seeder.start(["run", job, "--stop-grace", "300", "--progress", "off"], stderr: FileHandle(forWritingAtPath: errors))
         try process.run()
-        wait("a batch on the wire") { !process.isRunning || server.log.requests >= 3 }
+        waitUntil("a batch on the wire") { !process.isRunning || server.log.requests >= 3 }
         kill(process.processIdentifier, SIGINT)
-        wait("the first signal to be seen") { ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("SIGINT: stopping") }
+        waitUntil("the first signal to be seen") { ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("SIGINT: stopping") }
         let second = Date()
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
@@ -136,7 +121,7 @@ final class StopAndResumeTests: XCTestCase {
         // 3,000 items in slices of at least 400 (each ends at the first checkpoint past its 400th item).
         XCTAssertGreaterThanOrEqual(paused, 4)
         XCTAssertLessThanOrEqual(paused, 7)
-        XCTAssertEqual(try digests(seeder, sliced), try digests(seeder, reference))
+        XCTAssertEqual(try seeder.digests(sliced), try seeder.digests(reference))
         var expected = counts(try status(seeder, reference)), got = counts(try status(seeder, sliced))
         for key in ["requests", "texts_sent", "tokens_sent", "tokens_estimated"] { got[key] = nil; expected[key] = nil }
         XCTAssertEqual(got, expected, "the slices add up to one run")

@@ -85,7 +85,7 @@ public enum PrometheusExposition {
         ))
         gauge("seeder_invocation_duration_seconds", "Wall seconds of this seeder process so far.", m.invocationSeconds)
         if let lastSuccess = m.lastSuccess {
-            gauge("seeder_last_success_timestamp_seconds", "Unix time when the latest run of this job, model, tenant and partition finished successfully.", lastSuccess.timeIntervalSince1970)
+            gauge("seeder_last_success_timestamp_seconds", "Unix time when a run of this job, model, tenant and partition last ended cleanly: done, or paused at a budget or on a signal.", lastSuccess.timeIntervalSince1970)
         }
         gauge("seeder_last_update_timestamp_seconds", "Unix time when these figures were taken.", m.updatedAt.timeIntervalSince1970)
 
@@ -105,26 +105,19 @@ public enum PrometheusExposition {
     }
 
     /// Escapes a `# HELP` text: backslash and newline.
-    static func escapeHelp(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escapeHelp(_ s: String) -> String { escape(s, quotes: false) }
 
     /// Escapes a label value: backslash, double quote and newline.
-    static func escapeLabelValue(_ s: String) -> String {
+    static func escapeLabelValue(_ s: String) -> String { escape(s, quotes: true) }
+
+    /// The format's escapes: backslash and newline everywhere, the double quote in label values only.
+    private static func escape(_ s: String, quotes: Bool) -> String {
         var out = ""
         for c in s.unicodeScalars {
             switch c {
             case "\\": out += "\\\\"
-            case "\"": out += "\\\""
             case "\n": out += "\\n"
+            case "\"" where quotes: out += "\\\""
             default: out.unicodeScalars.append(c)
             }
         }

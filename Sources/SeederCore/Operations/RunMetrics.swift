@@ -54,7 +54,7 @@ public struct RunMetrics: Sendable, Equatable {
     public var costDollars: Double?
     /// Cost avoided by not re-embedding; nil without a configured price.
     public var costAvoidedDollars: Double?
-    /// When the latest run of this job/model/tenant/partition finished with state `done`.
+    /// When a run of this job/model/tenant/partition last ended cleanly: `done`, or `paused` at a budget or on a signal.
     public var lastSuccess: Date?
     /// When these figures were taken.
     public var updatedAt: Date

@@ -245,6 +245,7 @@ public final class Pipeline: @unchecked Sendable {
             state.run.error = nil
             try await persist(state)
         }
+        options.onCheckpoint?(state.run)
         run = state.run
         try await timer.time("wal_checkpoint") {
             try await withThrowingTaskGroup(of: Void.self) { group in

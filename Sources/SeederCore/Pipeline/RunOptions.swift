@@ -12,7 +12,8 @@ public struct RunOptions: Sendable {
     public var stopGrace: Duration
     /// Abandon an unfinished run of this job and model and start a new one.
     public var restart: Bool
-    /// Called after every committed chunk, with the run as committed (for progress; keep it cheap).
+    /// Called after every committed chunk, with the run as committed, and once more with its final state when it
+    /// ends done or paused (for progress and metrics; keep it cheap).
     public var onCheckpoint: (@Sendable (RunRecord) -> Void)?
 
     public init(maxRecords: Int64? = nil, maxDuration: Duration? = nil, stop: RunStop? = nil, stopGrace: Duration = .seconds(30),

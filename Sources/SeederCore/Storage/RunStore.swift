@@ -44,14 +44,18 @@ public struct RunLockHeld: Error, Sendable, CustomStringConvertible {
     public var model: String
     /// Who holds it, as the store knows it (PostgreSQL: the session's application name, address and start).
     public var holder: String
+    /// The part of the job (`i/N`), or "" for the whole job.
+    public var partition: String
 
-    public init(job: String, model: String, holder: String) {
+    public init(job: String, model: String, holder: String, partition: String = "") {
         self.job = job
         self.model = model
         self.holder = holder
+        self.partition = partition
     }
 
     public var description: String {
-        "another run of \(job) with \(model) holds the run lock (\(holder)) — wait for it to finish, or stop it first"
+        let run = partition.isEmpty ? job : "\(job) (partition \(partition))"
+        return "another run of \(run) with \(model) holds the run lock (\(holder)) — wait for it to finish, or stop it first"
     }
 }

@@ -60,7 +60,8 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let holder = Self.readHolder(fd)
                 close(fd)
-                throw RunLockHeld(job: partition.isEmpty ? job : "\(job) (partition \(partition))", model: model.model, holder: holder.isEmpty ? "lock file \(path)" : "\(holder); lock file \(path)")
+                throw RunLockHeld(job: job, model: model.model, holder: holder.isEmpty ? "lock file \(path)" : "\(holder); lock file \(path)",
+                                  partition: partition)
             }
             // Who holds it, for the run that finds it taken.
             let started = ISO8601DateFormatter().string(from: Date())

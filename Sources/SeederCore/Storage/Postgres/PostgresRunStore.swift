@@ -16,7 +16,7 @@ public final class PostgresRunStore: RunStore {
 
     /// Touched only on the lock session's queue.
     private final class LockState: @unchecked Sendable {
-        var held: (key: Int64, job: String, model: String)?
+        var held: (key: Int64, job: String, model: String, partition: String)?
         /// Set when the lock could not be taken back after a reconnect; cleared by the next lockRun/unlockRun.
         var lost: RunLockHeld?
     }
@@ -32,7 +32,8 @@ public final class PostgresRunStore: RunStore {
             // A new connection holds no lock: take back the one the lost connection held.
             guard let held = lock.held, lock.lost == nil else { return }
             if try !Self.tryLock(connection, key: held.key) {
-                lock.lost = RunLockHeld(job: held.job, model: held.model, holder: try Self.holder(connection, key: held.key))
+                lock.lost = RunLockHeld(job: held.job, model: held.model, holder: try Self.holder(connection, key: held.key),
+                                        partition: held.partition)
             }
         }
     }
@@ -129,7 +130,6 @@ public final class PostgresRunStore: RunStore {
 
     public func lockRun(job: String, model: StoredModel, tenant: String, partition: String) async throws {
         let key = Self.lockKey(job: job, model: model, tenant: tenant, partition: partition)
-        let job = partition.isEmpty ? job : "\(job) (partition \(partition))"
         let lock = self.lock
         try await lockSession.run { connection in
             if let held = lock.held, lock.lost == nil {
@@ -139,9 +139,9 @@ public final class PostgresRunStore: RunStore {
                 lock.held = nil
             }
             guard try Self.tryLock(connection, key: key) else {
-                throw RunLockHeld(job: job, model: model.model, holder: try Self.holder(connection, key: key))
+                throw RunLockHeld(job: job, model: model.model, holder: try Self.holder(connection, key: key), partition: partition)
             }
-            lock.held = (key, job, model.model)
+            lock.held = (key, job, model.model, partition)
             lock.lost = nil
         }
     }
