@@ -220,7 +220,7 @@ extension SQLiteShard {
         String(decoding: try JSONSerialization.data(withJSONObject: strings), as: UTF8.self)
     }
 
-    private static func key(_ statement: SQLiteStatement, from column: Int32) -> RowKey {
+    static func key(_ statement: SQLiteStatement, from column: Int32) -> RowKey {
         RowKey(textHash: statement.string(at: column) ?? "", model: statement.string(at: column + 1) ?? "",
                modelVersion: statement.string(at: column + 2) ?? "", tenant: statement.string(at: column + 3) ?? "")
     }

@@ -124,7 +124,6 @@ public final class SQLiteShard {
                 try insertText.bind(model.version, at: 3)
                 try insertText.bind(tenant, at: 4)
                 try insertText.bind(runID, at: 5)
-                try insertText.bind(source, at: 6)
                 try insertText.bind(chunkEnd, at: 11)
                 try batch.vectors.withUnsafeBytes { vectors in
                     let rowBytes = dims * MemoryLayout<Float>.size
@@ -142,6 +141,7 @@ public final class SQLiteShard {
                         let meta = batch.texts[i]
                         insertText.rewind()
                         try insertText.bind(hex, at: 1)
+                        try insertText.bind(meta.source.isEmpty ? source : meta.source, at: 6)
                         try insertText.bind(meta.category, at: 7)
                         try insertText.bind(meta.recordID, at: 8)
                         try insertText.bind(meta.title, at: 9)

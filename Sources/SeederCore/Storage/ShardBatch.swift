@@ -31,4 +31,12 @@ public struct SeededText: Sendable, Equatable {
     public var title: String
     /// The normalized text (the string whose hash is the key), without any task prefix.
     public var text: String
+
+    public init(source: String, category: String, recordID: String, title: String, text: String) {
+        self.source = source
+        self.category = category
+        self.recordID = recordID
+        self.title = title
+        self.text = text
+    }
 }

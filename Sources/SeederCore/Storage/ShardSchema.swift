@@ -78,6 +78,65 @@ enum ShardSchema {
         "ALTER TABLE seeder_runs ADD COLUMN price_per_million_tokens REAL;",
         // 4: the part of the job a run seeds (`--partition i/N`); '' for the whole job. Each part resumes on its own.
         "ALTER TABLE seeder_runs ADD COLUMN partition TEXT NOT NULL DEFAULT '';",
+        // 5: model-version sweeps (`seeder sweep`): each sweep's cursor and counts, the rows it flagged (`--mark`),
+        // the texts it queued for re-embedding (`--reseed`, read hottest first), and the hit totals each
+        // `seeder report` records (one point a day, for "hits over time").
+        """
+        CREATE TABLE IF NOT EXISTS seeder_sweeps (
+          sweep_id      TEXT PRIMARY KEY,
+          model         TEXT NOT NULL,
+          keep_version  TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          action        TEXT NOT NULL,
+          phase         INTEGER NOT NULL,
+          cursor_rowid  INTEGER NOT NULL DEFAULT 0,
+          cursor_key    TEXT,
+          deleted       INTEGER NOT NULL DEFAULT 0,
+          marked        INTEGER NOT NULL DEFAULT 0,
+          queued        INTEGER NOT NULL DEFAULT 0,
+          batches       INTEGER NOT NULL DEFAULT 0,
+          started_at    REAL NOT NULL,
+          updated_at    REAL NOT NULL,
+          finished_at   REAL
+        );
+        CREATE TABLE IF NOT EXISTS seeder_stale (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          hit_count     INTEGER NOT NULL,
+          last_hit_at   TIMESTAMP,
+          marked_at     TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+          PRIMARY KEY (text_hash, model, model_version, tenant_id)
+        );
+        CREATE TABLE IF NOT EXISTS seeder_reseed (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          stale_model   TEXT NOT NULL,
+          stale_version TEXT NOT NULL,
+          source        TEXT NOT NULL,
+          category      TEXT NOT NULL,
+          record_id     TEXT NOT NULL,
+          title         TEXT NOT NULL,
+          text          TEXT NOT NULL,
+          hit_count     INTEGER NOT NULL,
+          last_hit_at   TIMESTAMP,
+          queued_at     TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+          PRIMARY KEY (text_hash, model, tenant_id)
+        );
+        CREATE INDEX IF NOT EXISTS idx_seeder_reseed_hot ON seeder_reseed (model, tenant_id, hit_count DESC, text_hash);
+        CREATE TABLE IF NOT EXISTS seeder_hit_history (
+          job       TEXT NOT NULL,
+          model     TEXT NOT NULL,
+          tenant_id TEXT NOT NULL,
+          day       TEXT NOT NULL,
+          rows      INTEGER NOT NULL,
+          rows_hit  INTEGER NOT NULL,
+          hits      INTEGER NOT NULL,
+          PRIMARY KEY (job, model, tenant_id, day)
+        );
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

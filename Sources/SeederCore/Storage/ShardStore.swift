@@ -56,6 +56,38 @@ public protocol ShardStore: AnyObject, Sendable {
     /// deleted.
     func deleteRows(_ keys: [RowKey]) async throws -> Int
 
+    // MARK: Sweeps (`seeder sweep`) and reports (`seeder report`, `seeder hits replay`)
+
+    /// Rows of the scope's model and tenant, by `model` value and version (a sweep's dry run).
+    func staleCounts(_ scope: SweepScope) async throws -> [StaleCount]
+
+    /// Starts a sweep of this shard, or continues the same sweep (scope and action) stopped before it finished.
+    func beginSweep(_ scope: SweepScope, action: SweepAction) async throws -> SweepProgress
+
+    /// Sweeps the next batch of at most `limit` rows in one transaction that also saves the cursor; returns the
+    /// sweep's progress, `finished` once every row was seen.
+    func sweepStep(_ scope: SweepScope, action: SweepAction, limit: Int) async throws -> SweepProgress
+
+    /// The seeded rows of `model` and `tenant` (those with a `seeder_texts` row), summed per source and category.
+    func categoryTally(model: StoredModel, tenant: String) async throws -> CategoryTally
+
+    /// The source and category seeder recorded for those of `hashes` it seeded.
+    func origins(of hashes: [TextHash], model: StoredModel, tenant: String) async throws -> [TextHash: SeededOrigin]
+
+    /// Counts hits into rows as the cache server does (`hit_count`, `last_hit_at`); returns the rows updated.
+    func addHits(_ hits: [HitCount], model: StoredModel, tenant: String) async throws -> Int
+
+    /// Records a day's totals for a job's report, and reads them back (oldest first).
+    func recordHistory(job: String, model: StoredModel, tenant: String, point: ExpansionReport.HistoryPoint) async throws
+    func history(job: String, model: StoredModel, tenant: String) async throws -> [ExpansionReport.HistoryPoint]
+
+    /// Up to `limit` texts a sweep queued for re-embedding with `model` (a canonical id) in `tenant`, hottest first
+    /// (hit count descending, then key), after `cursor`.
+    func reseedQueue(model: String, tenant: String, after cursor: ReseedCursor?, limit: Int) async throws -> [QueuedText]
+
+    /// Removes from the queue the texts now stored with `stored` (the model's current version): returns how many.
+    func clearReseeded(model: String, tenant: String, stored: StoredModel) async throws -> Int
+
     /// Closes the shard's connections. Call once, when nothing else is using it.
     func close() async
 }

@@ -45,6 +45,50 @@ extension ShardWorker: ShardStore {
         try await run { try $0.deleteRows(keys) }
     }
 
+    public func staleCounts(_ scope: SweepScope) async throws -> [StaleCount] {
+        try await read { try $0.staleCounts(scope) }
+    }
+
+    public func beginSweep(_ scope: SweepScope, action: SweepAction) async throws -> SweepProgress {
+        try await run { try $0.beginSweep(scope, action: action) }
+    }
+
+    /// One batch on the writer; past ``ShardWorker/backgroundCheckpointBytes`` of log, the checkpointer copies it
+    /// into the database file in the background (passively: never making the cache's own writers wait).
+    public func sweepStep(_ scope: SweepScope, action: SweepAction, limit: Int) async throws -> SweepProgress {
+        let (progress, walSize) = try await run { shard in (try shard.sweepStep(scope, action: action, limit: limit), shard.walSize) }
+        if walSize >= Self.backgroundCheckpointBytes { checkpointInBackground() }
+        return progress
+    }
+
+    public func categoryTally(model: StoredModel, tenant: String) async throws -> CategoryTally {
+        try await read { try $0.categoryTally(model: model, tenant: tenant) }
+    }
+
+    public func origins(of hashes: [TextHash], model: StoredModel, tenant: String) async throws -> [TextHash: SeededOrigin] {
+        try await read { try $0.origins(of: hashes, model: model, tenant: tenant) }
+    }
+
+    public func addHits(_ hits: [HitCount], model: StoredModel, tenant: String) async throws -> Int {
+        try await run { try $0.addHits(hits, model: model, tenant: tenant) }
+    }
+
+    public func recordHistory(job: String, model: StoredModel, tenant: String, point: ExpansionReport.HistoryPoint) async throws {
+        try await run { try $0.recordHistory(job: job, model: model, tenant: tenant, point: point) }
+    }
+
+    public func history(job: String, model: StoredModel, tenant: String) async throws -> [ExpansionReport.HistoryPoint] {
+        try await read { try $0.history(job: job, model: model, tenant: tenant) }
+    }
+
+    public func reseedQueue(model: String, tenant: String, after cursor: ReseedCursor?, limit: Int) async throws -> [QueuedText] {
+        try await read { try $0.reseedQueue(model: model, tenant: tenant, after: cursor, limit: limit) }
+    }
+
+    public func clearReseeded(model: String, tenant: String, stored: StoredModel) async throws -> Int {
+        try await run { try $0.clearReseeded(model: model, tenant: tenant, stored: stored) }
+    }
+
     /// The connections close when the worker is released (SQLiteConnection's deinit).
     public func close() async {}
 }

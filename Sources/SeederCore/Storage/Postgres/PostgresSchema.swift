@@ -77,6 +77,62 @@ enum PostgresSchema {
         """,
         // 2: the part of the job a run seeds (`--partition i/N`); '' for the whole job. Each part resumes on its own.
         "ALTER TABLE seeder_runs ADD COLUMN IF NOT EXISTS partition TEXT NOT NULL DEFAULT '';",
+        // 3: model-version sweeps, their flags and re-embedding queue, and report history (ShardSchema's 5).
+        """
+        CREATE TABLE IF NOT EXISTS seeder_sweeps (
+          sweep_id      TEXT PRIMARY KEY,
+          model         TEXT NOT NULL,
+          keep_version  TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          action        TEXT NOT NULL,
+          phase         INTEGER NOT NULL,
+          cursor_key    TEXT,
+          deleted       BIGINT NOT NULL DEFAULT 0,
+          marked        BIGINT NOT NULL DEFAULT 0,
+          queued        BIGINT NOT NULL DEFAULT 0,
+          batches       BIGINT NOT NULL DEFAULT 0,
+          started_at    DOUBLE PRECISION NOT NULL,
+          updated_at    DOUBLE PRECISION NOT NULL,
+          finished_at   DOUBLE PRECISION
+        );
+        CREATE TABLE IF NOT EXISTS seeder_stale (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          hit_count     BIGINT NOT NULL,
+          last_hit_at   TIMESTAMP,
+          marked_at     TIMESTAMP DEFAULT NOW(),
+          PRIMARY KEY (text_hash, model, model_version, tenant_id)
+        );
+        CREATE TABLE IF NOT EXISTS seeder_reseed (
+          text_hash     TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          tenant_id     TEXT NOT NULL,
+          stale_model   TEXT NOT NULL,
+          stale_version TEXT NOT NULL,
+          source        TEXT NOT NULL,
+          category      TEXT NOT NULL,
+          record_id     TEXT NOT NULL,
+          title         TEXT NOT NULL,
+          text          TEXT NOT NULL,
+          hit_count     BIGINT NOT NULL,
+          last_hit_at   TIMESTAMP,
+          queued_at     TIMESTAMP DEFAULT NOW(),
+          PRIMARY KEY (text_hash, model, tenant_id)
+        );
+        CREATE INDEX IF NOT EXISTS idx_seeder_reseed_hot ON seeder_reseed (model, tenant_id, hit_count DESC, text_hash);
+        CREATE TABLE IF NOT EXISTS seeder_hit_history (
+          job       TEXT NOT NULL,
+          model     TEXT NOT NULL,
+          tenant_id TEXT NOT NULL,
+          day       TEXT NOT NULL,
+          rows      BIGINT NOT NULL,
+          rows_hit  BIGINT NOT NULL,
+          hits      BIGINT NOT NULL,
+          PRIMARY KEY (job, model, tenant_id, day)
+        );
+        """,
     ]
 
     static var expectedVersion: Int { migrations.count }

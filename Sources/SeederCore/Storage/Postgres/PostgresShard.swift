@@ -16,8 +16,8 @@ import Foundation
 /// at once); `seeder bench postgres` measures both ways (BENCHMARKS.md).
 public final class PostgresShard: ShardStore {
     public let location: ShardLocation
-    private let writer: PostgresSession
-    private let reader: PostgresSession
+    let writer: PostgresSession
+    let reader: PostgresSession
     /// Whether `write` tries the direct COPY first (off: always staging; the benchmark measures both).
     let copiesDirectly: Bool
 
@@ -50,7 +50,7 @@ public final class PostgresShard: ShardStore {
     static let stagingTableSQL = """
         CREATE TEMP TABLE IF NOT EXISTS seeder_stage (
           text_hash TEXT NOT NULL, vector BYTEA NOT NULL, category TEXT NOT NULL, record_id TEXT NOT NULL,
-          title TEXT NOT NULL, text TEXT NOT NULL
+          title TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL
         ) ON COMMIT DELETE ROWS
         """
 
@@ -95,7 +95,7 @@ public final class PostgresShard: ShardStore {
     public func write(_ batch: ShardBatch, model: StoredModel, tenant: String, runID: String, chunkEnd: Int64, source: String) async throws -> Int {
         guard batch.count > 0 else { return 0 }
         let direct = copiesDirectly ? Self.directInput(batch, model: model, tenant: tenant, runID: runID, chunkEnd: chunkEnd, source: source) : nil
-        let parameters = [model.model, model.version, String(batch.dimensions), tenant, runID, String(chunkEnd), source]
+        let parameters = [model.model, model.version, String(batch.dimensions), tenant, runID, String(chunkEnd)]
         return try await writer.run { connection in
             try connection.transaction {
                 if let direct {
@@ -111,8 +111,8 @@ public final class PostgresShard: ShardStore {
                         try connection.execute("ROLLBACK TO SAVEPOINT seeder_direct")
                     }
                 }
-                try connection.copyIn("COPY seeder_stage (text_hash, vector, category, record_id, title, text) FROM STDIN (FORMAT binary)",
-                                      data: Self.stagingInput(batch))
+                try connection.copyIn("COPY seeder_stage (text_hash, vector, category, record_id, title, text, source) FROM STDIN (FORMAT binary)",
+                                      data: Self.stagingInput(batch, source: source))
                 return Int(try connection.query(Self.writeSQL, parameters).int64(0, 0) ?? 0)
             }
         }
@@ -145,7 +145,7 @@ public final class PostgresShard: ShardStore {
                 texts.text(tenant)
                 texts.text(runID)
                 texts.int8(chunkEnd)
-                texts.text(source)
+                texts.text(text.source.isEmpty ? source : text.source)
                 texts.text(text.category)
                 texts.text(text.recordID)
                 texts.text(text.title)
@@ -156,25 +156,26 @@ public final class PostgresShard: ShardStore {
     }
 
     /// The chunk as binary COPY input for `seeder_stage`; vectors as their float32 little-endian bytes.
-    static func stagingInput(_ batch: ShardBatch) -> [UInt8] {
+    static func stagingInput(_ batch: ShardBatch, source: String) -> [UInt8] {
         let rowBytes = batch.dimensions * MemoryLayout<Float>.size
         var encoder = BinaryCopyEncoder(capacity: batch.count * (rowBytes + 200))
         batch.vectors.withUnsafeBytes { vectors in
             for i in 0..<batch.count {
                 let text = batch.texts[i]
-                encoder.beginTuple(fields: 6)
+                encoder.beginTuple(fields: 7)
                 encoder.text(batch.hashes[i].hex)
                 encoder.bytea(UnsafeRawBufferPointer(rebasing: vectors[(i * rowBytes)..<((i + 1) * rowBytes)]))
                 encoder.text(text.category)
                 encoder.text(text.recordID)
                 encoder.text(text.title)
                 encoder.text(text.text)
+                encoder.text(text.source.isEmpty ? source : text.source)
             }
         }
         return encoder.finish()
     }
 
-    /// `$1` model, `$2` version, `$3` dimensions, `$4` tenant, `$5` run, `$6` chunk end, `$7` source. DISTINCT ON:
+    /// `$1` model, `$2` version, `$3` dimensions, `$4` tenant, `$5` run, `$6` chunk end (each text's source is staged). DISTINCT ON:
     /// a key twice in one chunk gets one `seeder_texts` row, as in SQLite.
     static let writeSQL = """
         WITH inserted AS (
@@ -184,7 +185,7 @@ public final class PostgresShard: ShardStore {
           RETURNING text_hash
         ), texts AS (
           INSERT INTO seeder_texts (text_hash, model, model_version, tenant_id, run_id, chunk_end, source, category, record_id, title, text)
-          SELECT DISTINCT ON (s.text_hash) s.text_hash, $1, $2, $4, $5, $6::bigint, $7, s.category, s.record_id, s.title, s.text
+          SELECT DISTINCT ON (s.text_hash) s.text_hash, $1, $2, $4, $5, $6::bigint, s.source, s.category, s.record_id, s.title, s.text
           FROM seeder_stage s JOIN inserted i ON i.text_hash = s.text_hash
         )
         SELECT count(*) FROM inserted
@@ -283,7 +284,7 @@ public final class PostgresShard: ShardStore {
         }
     }
 
-    private static func key(_ result: PostgresResult, _ row: Int, from column: Int) -> RowKey {
+    static func key(_ result: PostgresResult, _ row: Int, from column: Int) -> RowKey {
         RowKey(textHash: result.string(row, column) ?? "", model: result.string(row, column + 1) ?? "",
                modelVersion: result.string(row, column + 2) ?? "", tenant: result.string(row, column + 3) ?? "")
     }
