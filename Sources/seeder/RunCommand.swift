@@ -27,6 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stop-grace"), help: "Seconds the batches in flight may take to finish after a stop (SIGTERM, SIGINT, --max-duration) before they are abandoned (kept, not paid twice).")
     var stopGrace: Double = 30
     @Flag(help: "Abandon an unfinished run of this job and model and start over.") var restart = false
+    @Option(help: ArgumentHelp("Re-embed, hottest first, the texts `seeder sweep --reseed` queued for this model (an alias) in the job's shards, instead of reading the job's input (a run of its own: JOB-reseed).", valueName: "model"))
+    var reseed: String?
 
     @Option(help: ArgumentHelp("auto (a live line on a terminal, else a logged line every --progress-interval), line, log or off.", valueName: "mode"))
     var progress: RunReporter.Mode = .auto
@@ -63,7 +65,12 @@ struct RunCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(signals) {} }
         var reporter: RunReporter?
         do {
-            let config = try job.load()
+            var config = try job.load()
+            if let reseed {
+                // The queue is the model's: the run embeds with it, whatever model the job names.
+                config.model.name = try ModelCatalog.resolve(reseed, context: "--reseed").alias
+                config = JobAssembly.reseeding(config)
+            }
             let partition = try job.resolvedPartition()
             if dryRun {
                 print(try DryRunPlan(job: config, partition: partition, options: self).text)
@@ -93,6 +100,15 @@ struct RunCommand: AsyncParsableCommand {
             }
             // Close the provider's connections cleanly (async-http-client) before printing the summary.
             try? await assembly.provider.shutdown()
+            if reseed != nil && summary.state == RunRecord.State.done.rawValue {
+                // Every queued text is now stored with the current version: the queue is emptied of them.
+                var cleared = 0
+                for shard in assembly.shards {
+                    cleared += try await shard.clearReseeded(model: assembly.spec.canonicalID, tenant: config.store.tenant,
+                                                             stored: assembly.provider.storedModel)
+                }
+                logger.notice("re-embedding queue: \(cleared) texts done and removed")
+            }
             if let summaryJSON {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -30,7 +30,7 @@ struct Seeder: AsyncParsableCommand {
             Jobs live in ./jobs (or $SEEDER_JOBS). Exit codes: docs/exit-codes.md.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, DoctorCommand.self, JobsCommand.self, ModelsCommand.self, StatusCommand.self, ShardsCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, DoctorCommand.self, JobsCommand.self, ModelsCommand.self, StatusCommand.self, ShardsCommand.self, SweepCommand.self, HitsCommand.self, ReportCommand.self, BenchCommand.self]
     )
 }
 

@@ -16,6 +16,8 @@ public struct JobConfig: Sendable, Equatable {
     public var provider: ProviderSettings
     public var store: StoreSettings
     public var batch: BatchSettings
+    /// Which records to seed, by category (`[select]`); nil for every record.
+    public var selection: RecordSelection? = nil
 
     public struct SourceSettings: Sendable, Equatable {
         /// The source kind (`wikipedia`, `wiktionary`… see ``SourceCatalog/kinds``).

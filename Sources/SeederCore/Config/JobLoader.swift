@@ -2,7 +2,7 @@ import Foundation
 
 /// Finds, reads and validates job files.
 public enum JobLoader {
-    static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch"]
+    static let topKeys = ["description", "extends", "source", "model", "provider", "store", "batch", "select"]
     static var sourceKeys: [String] { SourceCatalog.allKeys }
     static let modelKeys = ["name", "dimensions", "path"]
     static let providerKeys = ["kind", "threads", "base_url", "server_model", "api_key_env", "api_key_file", "concurrency",
@@ -179,7 +179,7 @@ public enum JobLoader {
             throw ConfigurationError(file: file, position: "store.durability", message: "durability must be 'full' or 'normal', not '\(durabilityText)'", hint: "full is safe against power loss")
         }
 
-        return JobConfig(
+        var job = JobConfig(
             name: name, file: file,
             description: try top.string("description") ?? "",
             source: .init(kind: kind, input: input, texts: texts, minChars: minChars, maxChars: maxChars,
@@ -192,6 +192,8 @@ public enum JobLoader {
                          maxTokens: try batch.int("max_tokens", range: 1...100_000_000) ?? 100_000,
                          chunkRecords: try batch.int("chunk_records", range: 1...1_000_000) ?? 8_192,
                          bytesPerToken: try batch.double("bytes_per_token") ?? 3.0))
+        job.selection = try RecordSelection.parse(values["select"], file: file)
+        return job
     }
 
     private static func providerSettings(_ p: ConfigTable, file: String) throws -> JobConfig.ProviderSettings {

@@ -25,6 +25,10 @@ extension Pipeline {
         out.reserveCapacity(records.count * templates.count)
         let minChars = job.source.minChars, maxChars = job.source.maxChars
         for (index, record) in records.enumerated() {
+            if let selection = job.selection, selection.selected(record.category).isEmpty {
+                counters?.skipped[SkipReason.filtered.rawValue, default: 0] += 1
+                continue
+            }
             for template in templates {
                 guard let raw = template.render(record) else {
                     counters?.skipped[SkipReason.empty.rawValue, default: 0] += 1
@@ -104,8 +108,18 @@ extension Pipeline {
         // Keep what must be embedded. A key stored by this very run was committed after the last checkpoint by an
         // attempt that then died: it counts as embedded and stored, as in an uninterrupted run, and is not paid
         // for again.
+        // A quota (`[select]`) is charged for every new text, in input order, those recovered included (the attempt
+        // that stored them charged them the same way).
         var toEmbed: [Int] = []
         for (i, candidate) in fresh.enumerated() {
+            let isNew = !found[owners[i]].contains(candidate.hash) || recovered.contains(candidate.hash)
+            if isNew, let selection = job.selection, selection.hasQuotas {
+                guard let category = selection.charge(chunk.records[candidate.recordIndex].category, used: &selectionUsed) else {
+                    delta.skipped[SkipReason.filtered.rawValue, default: 0] += 1
+                    continue
+                }
+                delta.selected[category, default: 0] += 1
+            }
             if found[owners[i]].contains(candidate.hash) {
                 if recovered.contains(candidate.hash) {
                     delta.embedded += 1
@@ -180,7 +194,7 @@ extension Pipeline {
                     let i = toEmbed[range.lowerBound + offset]
                     let record = chunk.records[fresh[i].recordIndex]
                     batches[staged.owners[i]].append(hash: fresh[i].hash, vector: UnsafeBufferPointer(rebasing: values[(row * dims)..<((row + 1) * dims)]),
-                                                     text: SeededText(source: source.kind, category: record.category, recordID: record.id,
+                                                     text: SeededText(source: record.source ?? source.kind, category: record.category, recordID: record.id,
                                                                       title: record.title, text: fresh[i].normalized))
                 }
             }

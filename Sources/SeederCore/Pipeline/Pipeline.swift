@@ -31,6 +31,8 @@ public final class Pipeline: @unchecked Sendable {
 
     // Touched only by the prepare stage (one chunk at a time, in order).
     var seen = SeenSet()
+    /// New texts charged to each category of the job's `[select]` quotas, the chunks staged so far included.
+    var selectionUsed: [String: Int64] = [:]
 
     /// - Parameters:
     ///   - partition: the part of the job this run seeds (`--partition`), nil for all of it.
@@ -79,6 +81,7 @@ public final class Pipeline: @unchecked Sendable {
         let started = ContinuousClock.now
         var (run, resumed) = try await beginRun(options)
         let resumeAt = run.checkpoint
+        selectionUsed = run.counters.selected
         logger.info("\(resumed ? "resuming" : "starting") run \(run.id) of \(job.name) with \(stored.model) at item \(resumeAt.items)")
 
         // What an attempt that died committed past the checkpoint: found in the shards, not embedded again.

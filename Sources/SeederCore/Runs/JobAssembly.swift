@@ -23,6 +23,13 @@ public struct JobAssembly: Sendable {
         self.partition = partition
         let file = job.file ?? "command line"
         (spec, provider) = try Self.makeProvider(job, environment: environment)
+        if job.source.kind == Self.reseedKind {
+            // The sweep's queue in the job's own shards (`seeder run --reseed`).
+            (shards, runs) = try StoreOpener.open(job.store)
+            source = ReseedQueueSource(model: spec.canonicalID, tenant: job.store.tenant, shards: shards)
+            sourceIsPartitioned = false
+            return
+        }
         let whole = SourceCatalog.make(job.source)
         if let partition, let part = (whole as? PartitionableSource)?.reading(partition) {
             source = part
@@ -36,6 +43,33 @@ public struct JobAssembly: Sendable {
                               hint: "check source.input in \(file), or pass --input")
         }
         (shards, runs) = try StoreOpener.open(job.store)
+    }
+
+    /// The `model` and `model_version` values a job's runs write, without building its provider (no model loaded, no
+    /// server asked): what `seeder report` and `seeder hits replay` look rows up with.
+    public static func storedModel(_ job: JobConfig) throws -> (ModelSpec, StoredModel) {
+        let spec = try ModelCatalog.resolve(job.model.name, context: job.file ?? "command line")
+        let dimensions = job.model.dimensions ?? spec.dimensions
+        let kind = job.provider.kind ?? spec.defaultProvider
+        return (spec, kind == "hash" ? .hashStandIn(for: spec, dimensions: dimensions) : .real(spec, dimensions: dimensions))
+    }
+
+    /// The source kind of a job that re-embeds what a sweep queued (``reseeding(_:)``).
+    public static let reseedKind = "reseed"
+
+    /// `job` turned into the run that re-embeds the texts `seeder sweep --reseed` queued for its model and tenant,
+    /// in its shards, hottest first (`seeder run JOB --reseed`): a run of its own (`<job>-reseed`), whose texts
+    /// are those seeder stored, taken as they are, each keeping the source and category it was first seeded from.
+    public static func reseeding(_ job: JobConfig) -> JobConfig {
+        var out = job
+        out.name = job.name + "-reseed"
+        out.source.kind = reseedKind
+        out.source.input = "seeder_reseed"
+        out.source.texts = ["{body}"]
+        out.source.minChars = 1
+        out.source.maxChars = max(job.source.maxChars, 100_000_000)
+        out.selection = nil
+        return out
     }
 
     /// The job's model and its provider, checked (model alias, provider kind, dimensions, the HTTP provider's settings

@@ -34,12 +34,14 @@ public struct RunCounters: Codable, Sendable, Equatable {
     public var retries: Int64 = 0
     /// Texts left to the other workers of a partitioned job (`--partition`): their key is in another part.
     public var otherPartition: Int64 = 0
+    /// New texts charged to each category of the job's `[select]` quotas (``RecordSelection``).
+    public var selected: [String: Int64] = [:]
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case itemsRead, records, skipped, texts, duplicatesInRun, alreadyStored, embedded, stored, textsSent, batchesSent,
-             tokensSent, tokensEstimated, tokensAvoided, inputBytesRead, retries, otherPartition
+             tokensSent, tokensEstimated, tokensAvoided, inputBytesRead, retries, otherPartition, selected
     }
 
     /// Counters saved by an older seeder lack the newer fields: those start at zero.
@@ -63,6 +65,7 @@ public struct RunCounters: Codable, Sendable, Equatable {
         inputBytesRead = try value(.inputBytesRead)
         retries = try value(.retries)
         otherPartition = try value(.otherPartition)
+        selected = try c.decodeIfPresent([String: Int64].self, forKey: .selected) ?? [:]
     }
 
     public var skippedTotal: Int64 { skipped.values.reduce(0, +) }
@@ -88,6 +91,7 @@ public struct RunCounters: Codable, Sendable, Equatable {
         tokensAvoided += d.tokensAvoided
         retries += d.retries
         otherPartition += d.otherPartition
+        for (category, n) in d.selected { selected[category, default: 0] += n }
     }
 
     mutating func addSkips(_ skips: [SkipReason: Int]) {

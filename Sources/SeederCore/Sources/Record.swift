@@ -15,13 +15,17 @@ public struct Record: Sendable, Equatable {
     public var category: String
     /// The 0-based ordinal of the input item this record came from (items skipped included).
     public var ordinal: Int64
+    /// The source kind recorded with its texts, when not the reading source's own: a text re-embedded from the
+    /// sweep's queue (`seeder run --reseed`) keeps the source it was first seeded from.
+    public var source: String?
 
-    public init(id: String, title: String, body: String, url: String = "", category: String = "", ordinal: Int64) {
+    public init(id: String, title: String, body: String, url: String = "", category: String = "", ordinal: Int64, source: String? = nil) {
         self.id = id
         self.title = title
         self.body = body
         self.url = url
         self.category = category
         self.ordinal = ordinal
+        self.source = source
     }
 }
