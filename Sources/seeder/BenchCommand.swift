@@ -5,7 +5,7 @@ import SeederCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks: figures as JSON, side by side with a baseline in the same run.",
-        subcommands: [Pipeline.self, Sources.self, Encoder.self, Providers.self, Wire.self, Postgres.self, Generate.self])
+        subcommands: [Pipeline.self, Sources.self, Encoder.self, Providers.self, Wire.self, Postgres.self, Sweep.self, Generate.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a synthetic abstracts dump (.xml.gz) from the bundled sample.")

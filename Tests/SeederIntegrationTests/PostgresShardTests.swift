@@ -43,7 +43,7 @@ final class PostgresShardTests: XCTestCase {
             """)
         XCTAssertEqual(key, "text_hash,model,model_version,tenant_id")
         let inspection = try await shard.inspect()
-        XCTAssertEqual(inspection, ShardInspection(rows: 0, schemaVersion: 2, expectedSchemaVersion: 2, schemaProblems: []))
+        XCTAssertEqual(inspection, ShardInspection(rows: 0, schemaVersion: 3, expectedSchemaVersion: 3, schemaProblems: []))
         // Opening again migrates nothing.
         _ = try self.openShard(server)
         XCTAssertEqual(try psql(server, "SELECT count(*) FROM seeder_schema"), "1")
@@ -62,7 +62,7 @@ final class PostgresShardTests: XCTestCase {
             }
             try await group.waitForAll()
         }
-        XCTAssertEqual(try psql(server, "SELECT string_agg(version::text, ',') FROM fresh.seeder_schema"), "2", "one row: the last migration's")
+        XCTAssertEqual(try psql(server, "SELECT string_agg(version::text, ',') FROM fresh.seeder_schema"), "3", "one row: the last migration's")
     }
 
     func testWriteLookupKeysWrittenAndIdempotence() async throws {
@@ -294,7 +294,7 @@ final class PostgresShardTests: XCTestCase {
         _ = try psql(server, "CREATE SCHEMA odd; CREATE TABLE odd.embeddings (text_hash TEXT PRIMARY KEY, model TEXT, model_version TEXT, dimensions BIGINT, vector TEXT, tenant_id TEXT)")
         let shard = try openShard(server, schema: "odd")
         let inspection = try await shard.inspect()
-        XCTAssertEqual(inspection.schemaVersion, 2)
+        XCTAssertEqual(inspection.schemaVersion, 3)
         XCTAssertEqual(Set(inspection.schemaProblems), [
             "embeddings.dimensions is bigint, expected integer", "embeddings.vector is text, expected bytea",
             "embeddings: missing column created_at", "embeddings: missing column last_hit_at", "embeddings: missing column hit_count",

@@ -202,4 +202,56 @@ final class ReportTests: XCTestCase {
         let added = Set(try rows(shards).map(\.recordID)).subtracting(before)
         XCTAssertEqual(added, expected)
     }
+
+    /// The same seeding, log and report on PostgreSQL shards as on SQLite files: the same figures, category by
+    /// category (the stores' own queries differ: a server-side cursor, arrays for the hits).
+    func testPostgresShardsGiveTheSameReplayAndReportAsSQLite() throws {
+        let server = try ThrowawayPostgres(self)
+        let seeder = try SeederBinary.locate()
+        let dir = try makeTemporaryDirectory(self)
+        let sqlite = (0..<2).map { "\(dir)/s\($0).sqlite" }
+        let postgres = (0..<2).map { server.dsn() + "?schema=report\($0)" }
+        try writeWikiJob("\(dir)/lite.toml", shards: sqlite, chunkRecords: 50)
+        try writeWikiJob("\(dir)/pg.toml", shards: postgres, chunkRecords: 50)
+        let seeded = try { () throws -> [Row] in
+            XCTAssertEqual(try seeder.run(["run", "\(dir)/lite.toml", "--progress", "off", "--quiet"]).status, 0)
+            return try rows(sqlite)
+        }()
+        XCTAssertEqual(try seeder.run(["run", "\(dir)/pg.toml", "--progress", "off", "--quiet"]).status, 0)
+        var log: [String] = []
+        for (i, row) in seeded.prefix(12).enumerated() {
+            log += Array(repeating: String(decoding: try JSONSerialization.data(withJSONObject: ["q": row.text, "ts": 1_763_800_000 + i]), as: UTF8.self),
+                         count: 1 + i % 4)
+        }
+        log += ["nothing seeded this", "nor this"]
+        try log.joined(separator: "\n").write(toFile: "\(dir)/queries.log", atomically: true, encoding: .utf8)
+
+        func replay(_ job: String) throws -> HitReplayReport {
+            let out = try seeder.run(["hits", "replay", "\(dir)/\(job).toml", "\(dir)/queries.log", "--apply", "--json"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+            var report = try JSONDecoder().decode(HitReplayReport.self, from: Data(out.stdout.utf8))
+            report.log = ""
+            return report
+        }
+        let lite = try replay("lite"), pg = try replay("pg")
+        XCTAssertEqual(lite.hits, Int64((0..<12).reduce(0) { $0 + 1 + $1 % 4 }))
+        XCTAssertEqual(lite.rowsUpdated, 12)
+        XCTAssertEqual(pg, lite)
+
+        func report(_ job: String) throws -> ExpansionReport {
+            let out = try seeder.run(["report", "\(dir)/\(job).toml", "--format", "json", "--budget", "50"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            var report = try decoder.decode(ExpansionReport.self, from: Data(out.stdout.utf8))
+            report.job = ""
+            report.generatedAt = ""
+            report.cost.tokens = 0
+            return report
+        }
+        let liteReport = try report("lite"), pgReport = try report("pg")
+        XCTAssertEqual(liteReport.totals.hits, lite.hits)
+        XCTAssertEqual(liteReport.totals.lastHit, "2025-11-22 08:26:51")
+        XCTAssertEqual(pgReport, liteReport)
+    }
 }

@@ -156,6 +156,12 @@ public final class Pipeline: @unchecked Sendable {
                 embedding.append(task)
                 inFlight.add(task)
                 if embedding.count >= Self.chunksEmbeddingAtOnce { try await commitOldest() }
+                if let selection = job.selection, selection.isExhausted(selectionUsed) {
+                    // Every `[select]` quota is used up: nothing further in the input can be seeded. Done here.
+                    logger.info("every select.quota is used up at item \(chunk.checkpoint.items): the run is done")
+                    channel.cancel()
+                    break
+                }
 
                 if let limit = options.maxRecords, itemsThisInvocation >= limit {
                     while !embedding.isEmpty { try await commitOldest() }
