@@ -53,11 +53,13 @@ extension ShardWorker: ShardStore {
         try await run { try $0.beginSweep(scope, action: action) }
     }
 
-    /// One batch on the writer; past ``ShardWorker/backgroundCheckpointBytes`` of log, the checkpointer copies it
-    /// into the database file in the background (passively: never making the cache's own writers wait).
+    /// One batch on the writer, then the checkpointer copies the log into the database file in the background
+    /// (passively, off the write lock). Not past 32 MiB as a run does: the cache's own connections checkpoint
+    /// automatically every 1,000 pages of log (SQLite's default), and a cache commit that found the sweep's pages
+    /// still to copy would copy them itself, making its writer wait hundreds of milliseconds (BENCHMARKS.md).
     public func sweepStep(_ scope: SweepScope, action: SweepAction, limit: Int) async throws -> SweepProgress {
-        let (progress, walSize) = try await run { shard in (try shard.sweepStep(scope, action: action, limit: limit), shard.walSize) }
-        if walSize >= Self.backgroundCheckpointBytes { checkpointInBackground() }
+        let progress = try await run { try $0.sweepStep(scope, action: action, limit: limit) }
+        checkpointInBackground()
         return progress
     }
 

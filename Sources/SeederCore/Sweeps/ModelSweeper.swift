@@ -6,7 +6,9 @@ import Foundation
 /// Each shard is swept in batches, each one short transaction that also saves the shard's cursor, so that a sweep
 /// killed anywhere and started again continues where its last batch committed and ends in the same state. Between
 /// two batches the sweep waits as long as the last one took (at least ``pauseFloor``): the cache's own writers get
-/// the shard at least half of the time, and no writer waits for more than one batch.
+/// the shard at least half of the time, and no writer waits for more than one batch. Batches are bounded by time as
+/// well as rows: one that takes longer than ``batchTarget`` halves the next (a loaded machine, a cold cache), and
+/// quick ones grow it back, up to `batch` rows.
 public final class ModelSweeper: Sendable {
     public let scope: SweepScope
     public let action: SweepAction
@@ -15,14 +17,21 @@ public final class ModelSweeper: Sendable {
     let batch: Int
     /// The shortest wait between two batches of one shard.
     let pauseFloor: Duration
+    /// How long one batch should hold a shard's write lock at most: a writer of the cache waits that long at worst.
+    let batchTarget: Duration
+    /// Shards swept at once. One by default: a sweep is not in a hurry, and every shard swept at once takes a core
+    /// and disk bandwidth from the cache serving beside it.
+    let parallel: Int
 
     public init(settings: JobConfig.StoreSettings, scope: SweepScope, action: SweepAction, batch: Int = 1_000,
-                pauseFloor: Duration = .milliseconds(2)) {
+                pauseFloor: Duration = .milliseconds(2), batchTarget: Duration = .milliseconds(20), parallel: Int = 1) {
         self.settings = settings
         self.scope = scope
         self.action = action
         self.batch = max(1, batch)
         self.pauseFloor = pauseFloor
+        self.batchTarget = batchTarget
+        self.parallel = max(1, parallel)
     }
 
     /// One shard's figures.
@@ -58,7 +67,7 @@ public final class ModelSweeper: Sendable {
         return out
     }
 
-    /// Sweeps every shard (all at once, each in its own batches); `progress` is called after each batch.
+    /// Sweeps every shard (`parallel` at a time, each in its own batches); `progress` is called after each batch.
     public func run(progress: (@Sendable (String, SweepProgress) -> Void)? = nil) async throws -> [ShardResult] {
         let settings = self.settings
         var shards: [ShardStore] = []
@@ -69,10 +78,11 @@ public final class ModelSweeper: Sendable {
             }
             let opened = shards
             let results = try await withThrowingTaskGroup(of: (Int, ShardResult).self) { group in
+                var results = [ShardResult?](repeating: nil, count: opened.count)
                 for (index, shard) in opened.enumerated() {
+                    if index >= parallel, let (done, result) = try await group.next() { results[done] = result }
                     group.addTask { (index, try await self.sweep(shard, progress: progress)) }
                 }
-                var results = [ShardResult?](repeating: nil, count: opened.count)
                 for try await (index, result) in group { results[index] = result }
                 return results.compactMap { $0 }
             }
@@ -90,19 +100,29 @@ public final class ModelSweeper: Sendable {
         var progress = try await shard.beginSweep(scope, action: action)
         let resumed = progress.resumed
         var longest: Duration = .zero
+        var limit = batch
         while !progress.finished {
             try Task.checkCancellation()
             let started = ContinuousClock.now
-            progress = try await shard.sweepStep(scope, action: action, limit: batch)
+            progress = try await shard.sweepStep(scope, action: action, limit: limit)
             let took = ContinuousClock.now - started
             longest = max(longest, took)
             report?(name, progress)
+            // Rows per batch follow the time they take: halve past the target, grow by a quarter well under it.
+            if took > batchTarget {
+                limit = min(batch, max(Self.minimumBatch, limit / 2))
+            } else if took * 2 < batchTarget {
+                limit = min(batch, limit + max(1, limit / 4))
+            }
             if !progress.finished { try await Task.sleep(for: max(took, pauseFloor)) }
         }
         progress.resumed = resumed
         try await shard.makeDurable()
         return ShardResult(shard: name, counts: counts, progress: progress, longestBatchSeconds: longest.seconds)
     }
+
+    /// The fewest rows a batch shrinks to: below this the transactions' own cost dominates.
+    static let minimumBatch = 25
 
     private static func requireFile(_ location: ShardLocation) throws {
         if !location.isPostgres && !FileManager.default.fileExists(atPath: location.path) {
