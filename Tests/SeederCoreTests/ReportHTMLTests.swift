@@ -123,6 +123,18 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(html.contains("<li>wordnet · (none)</li>"))
     }
 
+    func testAWholeWikipediaOfCategoriesListsTheHottestAndTheNamedOnes() throws {
+        var report = Self.smallReport()
+        let many = (0..<(ReportHTML.maxListed + 200)).map { Self.category("wikipedia", "c\($0)", rows: 10, rowsHit: 1, hits: 1, verdict: .keep) }
+        report.categories = many + report.categories  // the split's and the drop list's come last, past the cap
+        let html = ReportHTML.render(report)
+        XCTAssertEqual(try categoryRows(html), ReportHTML.maxListed + 3)
+        XCTAssertTrue(html.contains("<h2>Categories (\(ReportHTML.maxListed + 203))</h2>"))
+        XCTAssertTrue(html.contains("--format json lists all \(ReportHTML.maxListed + 203)"))
+        XCTAssertTrue(html.contains("<td>wordnet</td>"), "a category the recommendation names is listed past the cap")
+        XCTAssertFalse(html.contains(">c1100<"))
+    }
+
     func testSummaryNumbers() {
         let html = ReportHTML.render(Self.smallReport())
         for expected in [

@@ -27,9 +27,25 @@ public enum ReportHTML {
         </header>
 
         """
-        html += summary(report) + charts(report) + recommendation(report.recommendation) + categoryTable(report.categories)
+        let listed = shown(report)
+        html += summary(report) + charts(report, listed: listed) + recommendation(report.recommendation)
+            + categoryTable(listed, of: report.categories.count)
         html += "<script>\(sortScript)</script>\n</body>\n</html>\n"
         return html
+    }
+
+    /// Categories the scatter and the table show at most: a whole Wikipedia has about a million, which no page should
+    /// hold (`--format json` lists every one).
+    static let maxListed = 1_000
+
+    /// The hottest ``maxListed`` categories, and any other the recommendation names.
+    static func shown(_ report: ExpansionReport) -> [ExpansionReport.CategoryFigures] {
+        guard report.categories.count > maxListed else { return report.categories }
+        var named = Set(report.recommendation.split.map { ExpansionReport.CategoryName(source: $0.source, category: $0.category) })
+        named.formUnion(report.recommendation.drop)
+        return report.categories.enumerated().filter { index, c in
+            index < maxListed || named.contains(ExpansionReport.CategoryName(source: c.source, category: c.category))
+        }.map(\.element)
     }
 
     // MARK: Sections
@@ -59,7 +75,7 @@ public enum ReportHTML {
             + "<h2>Cost</h2><dl class=\"strip\">\(cost.joined())</dl></section>\n"
     }
 
-    private static func charts(_ report: ExpansionReport) -> String {
+    private static func charts(_ report: ExpansionReport, listed: [ExpansionReport.CategoryFigures]) -> String {
         let top = report.categories.enumerated()
             .sorted { ($0.element.figures.hits, $1.offset) > ($1.element.figures.hits, $0.offset) }
             .prefix(20).map(\.element)
@@ -73,7 +89,7 @@ public enum ReportHTML {
         let average = report.totals.hitDensity
         let scatter = SVGChart.scatterLogX(
             id: "chart-density-vs-rows", title: "Hit density against rows seeded, by category",
-            points: report.categories.map { c in
+            points: listed.map { c in
                 SVGChart.Point(x: Double(c.figures.rows), y: c.figures.hitDensity, cls: "v-\(c.verdict.rawValue)", tooltip: tooltip(c))
             },
             xAxis: "rows seeded (log scale)", yAxis: "hit density (hits per row)",
@@ -119,14 +135,18 @@ public enum ReportHTML {
     }
 
     /// Numeric cells carry their raw value in `data-v` so the script sorts numbers, not their formatted text.
-    private static func categoryTable(_ categories: [ExpansionReport.CategoryFigures]) -> String {
+    private static func categoryTable(_ categories: [ExpansionReport.CategoryFigures], of total: Int) -> String {
         let e = ReportMarkup.escape
         let columns: [(String, Bool)] = [
             ("source", false), ("category", false), ("rows", true), ("rows hit", true), ("hits", true), ("density", true),
             ("lift", true), ("upper bound", true), ("verdict", false), ("next texts", true), ("cost to make", true),
             ("saved", true), ("last hit", false),
         ]
-        var html = "<section id=\"categories\"><h2>Categories (\(categories.count))</h2>\n<div class=\"scroll\">"
+        var html = "<section id=\"categories\"><h2>Categories (\(total))</h2>\n"
+        if categories.count < total {
+            html += "<p class=\"note\">The \(categories.count) hottest, and those the recommendation names; --format json lists all \(total).</p>\n"
+        }
+        html += "<div class=\"scroll\">"
         html += "<table id=\"category-table\" class=\"sortable\"><thead><tr>"
         html += columns.map { "<th scope=\"col\" data-sort=\"\($1 ? "num" : "text")\"\($1 ? " class=\"n\"" : "")>\($0)</th>" }.joined()
         html += "</tr></thead>\n<tbody>\n"
