@@ -52,9 +52,9 @@ struct SweepBenchmark {
             if deleted != shard.staleRows { mismatches.append("shard \(shard.name): deleted \(deleted), expected \(shard.staleRows)") }
             var want = shard.remainingByGroup
             want[SweepDataGenerator.Kind.current.group, default: 0] += baseline.inserted[k] + during.inserted[k]
-            let have = try Self.rowsByGroup(paths[k])
+            let have = try SweepDataGenerator.rowsByGroup(in: paths[k])
             if have != want { mismatches.append("shard \(shard.name): rows by group \(Self.describe(have)), expected \(Self.describe(want))") }
-            let texts = try Self.count("seeder_texts", paths[k])
+            let texts = try SweepDataGenerator.count("seeder_texts", in: paths[k])
             if texts != shard.textsAfterSweep { mismatches.append("shard \(shard.name): \(texts) seeder_texts rows, expected \(shard.textsAfterSweep)") }
         }
         let deleted = output.deleted.values.reduce(0, +)
@@ -91,14 +91,14 @@ struct SweepBenchmark {
         var exitedByItself: Int32?
         while true {
             if let status = child.exitStatus() { exitedByItself = status; break }
-            if try Self.sweptSoFar(pathsB) >= target { break }
+            if try SweepDataGenerator.deletedSoFar(pathsB) >= target { break }
             usleep(20_000)
         }
         if exitedByItself == nil {
             kill(child.pid, SIGKILL)
             _ = child.wait()
         }
-        let deletedAtKill = try Self.sweptSoFar(pathsB)
+        let deletedAtKill = try SweepDataGenerator.deletedSoFar(pathsB)
         let rerun = try SweepChild.runToEnd(arguments(jobB), stdoutPath: "\(workDir)/killed/sweep-2.json")
         guard rerun.status == 0 else { throw Failure("the sweep run again after kill -9 exited \(rerun.status)") }
         let output = try SweepOutput(path: "\(workDir)/killed/sweep-2.json")
@@ -108,8 +108,8 @@ struct SweepBenchmark {
         for (k, shard) in expectedA.shards.enumerated() {
             let (rowsA, digestA) = try SQLiteShard(location: ShardLocation(name: shard.name, path: pathsA[k]), durability: .normal, readOnly: true).digest()
             let (rowsB, digestB) = try SQLiteShard(location: ShardLocation(name: shard.name, path: pathsB[k]), durability: .normal, readOnly: true).digest()
-            let texts = (try Self.count("seeder_texts", pathsA[k]), try Self.count("seeder_texts", pathsB[k]))
-            let reseed = (try Self.count("seeder_reseed", pathsA[k]), try Self.count("seeder_reseed", pathsB[k]))
+            let texts = (try SweepDataGenerator.count("seeder_texts", in: pathsA[k]), try SweepDataGenerator.count("seeder_texts", in: pathsB[k]))
+            let reseed = (try SweepDataGenerator.count("seeder_reseed", in: pathsA[k]), try SweepDataGenerator.count("seeder_reseed", in: pathsB[k]))
             let exact = Int64(rowsA) == shard.rows - shard.staleRows && texts.0 == shard.textsAfterSweep && reseed.0 == shard.staleWithTexts
             let equal = digestA == digestB && rowsA == rowsB && texts.0 == texts.1 && reseed.0 == reseed.1
             same = same && equal && exact
@@ -154,34 +154,6 @@ struct SweepBenchmark {
             durability = "normal"
             """.write(toFile: job, atomically: true, encoding: .utf8)
         return (job, paths, expected, seconds)
-    }
-
-    /// Stale rows deleted so far over every shard, from the sweeps' cursors (read-only: the sweep may be running).
-    static func sweptSoFar(_ paths: [String]) throws -> Int64 {
-        try paths.reduce(0) { total, path in
-            let db = try SQLiteConnection(path: path, readOnly: true)
-            let statement = try db.cachedStatement("SELECT coalesce(sum(deleted), 0) FROM seeder_sweeps")
-            _ = try statement.step()
-            return total + statement.int64(at: 0)
-        }
-    }
-
-    static func count(_ table: String, _ path: String) throws -> Int64 {
-        let db = try SQLiteConnection(path: path, readOnly: true)
-        let statement = try db.cachedStatement("SELECT count(*) FROM \(table)")
-        _ = try statement.step()
-        return statement.int64(at: 0)
-    }
-
-    static func rowsByGroup(_ path: String) throws -> [SweepDataGenerator.RowGroup: Int64] {
-        let db = try SQLiteConnection(path: path, readOnly: true)
-        let statement = try db.cachedStatement("SELECT model, model_version, tenant_id, count(*) FROM embeddings GROUP BY 1, 2, 3")
-        var out: [SweepDataGenerator.RowGroup: Int64] = [:]
-        while try statement.step() {
-            out[SweepDataGenerator.RowGroup(model: statement.string(at: 0) ?? "", version: statement.string(at: 1) ?? "",
-                                            tenant: statement.string(at: 2) ?? "")] = statement.int64(at: 3)
-        }
-        return out
     }
 
     static func describe(_ groups: [SweepDataGenerator.RowGroup: Int64]) -> String {

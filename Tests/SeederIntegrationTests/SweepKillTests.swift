@@ -23,7 +23,7 @@ final class SweepKillTests: XCTestCase {
         })
         XCTAssertEqual(planned, Dictionary(uniqueKeysWithValues: expected.shards.map { ($0.name, $0.staleRows) }))
         XCTAssertEqual((plan["stale_rows"] as? NSNumber)?.int64Value, expected.staleRows)
-        XCTAssertEqual(try sweepKillDeletedSoFar(pathsB), 0)
+        XCTAssertEqual(try SweepDataGenerator.deletedSoFar(pathsB), 0)
 
         // Small batches, so that the sweep is still running when it is killed.
         let arguments = ["--model", "minilm-l6", "--reseed", "--batch", "200", "--json"]
@@ -32,11 +32,11 @@ final class SweepKillTests: XCTestCase {
 
         let process = seeder.start(["sweep", jobB] + arguments)
         try process.run()
-        try waitUntil("the sweep to delete its first rows", timeout: 30) { try sweepKillDeletedSoFar(pathsB) >= 1_000 || !process.isRunning }
+        try waitUntil("the sweep to delete its first rows", timeout: 30) { try SweepDataGenerator.deletedSoFar(pathsB) >= 1_000 || !process.isRunning }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the sweep ended before it was killed")
-        let deletedAtKill = try sweepKillDeletedSoFar(pathsB)
+        let deletedAtKill = try SweepDataGenerator.deletedSoFar(pathsB)
         XCTAssertGreaterThan(deletedAtKill, 0)
         XCTAssertLessThan(deletedAtKill, expected.staleRows, "the sweep was killed after it had deleted every stale row")
 
@@ -64,9 +64,9 @@ final class SweepKillTests: XCTestCase {
             XCTAssertEqual(a.sha256, b.sha256, "shard \(shard.name)")
             XCTAssertEqual(Int64(b.rows), shard.rows - shard.staleRows, "shard \(shard.name)")
             for path in [pathsA[k], pathsB[k]] {
-                XCTAssertEqual(try sweepKillRowsByGroup(path), shard.remainingByGroup, "shard \(shard.name) at \(path)")
-                XCTAssertEqual(try sweepKillCount("seeder_texts", path), shard.textsAfterSweep, "shard \(shard.name) at \(path)")
-                XCTAssertEqual(try sweepKillCount("seeder_reseed", path), shard.staleWithTexts, "shard \(shard.name) at \(path)")
+                XCTAssertEqual(try SweepDataGenerator.rowsByGroup(in: path), shard.remainingByGroup, "shard \(shard.name) at \(path)")
+                XCTAssertEqual(try SweepDataGenerator.count("seeder_texts", in: path), shard.textsAfterSweep, "shard \(shard.name) at \(path)")
+                XCTAssertEqual(try SweepDataGenerator.count("seeder_reseed", in: path), shard.staleWithTexts, "shard \(shard.name) at \(path)")
             }
         }
     }
@@ -81,32 +81,4 @@ private func sweepKillPrepare(_ generator: SweepDataGenerator, in dir: String) t
     let job = dir + "/job.toml"
     try writeJob(at: job, input: Repo.abstractsSample, shards: paths)
     return (job, paths, expected)
-}
-
-/// Rows deleted so far by the sweeps of these shards, from their cursors (read-only: a sweep may be running).
-private func sweepKillDeletedSoFar(_ paths: [String]) throws -> Int64 {
-    try paths.reduce(0) { total, path in
-        let db = try SQLiteConnection(path: path, readOnly: true)
-        let statement = try db.cachedStatement("SELECT coalesce(sum(deleted), 0) FROM seeder_sweeps")
-        _ = try statement.step()
-        return total + statement.int64(at: 0)
-    }
-}
-
-private func sweepKillCount(_ table: String, _ path: String) throws -> Int64 {
-    let db = try SQLiteConnection(path: path, readOnly: true)
-    let statement = try db.cachedStatement("SELECT count(*) FROM \(table)")
-    _ = try statement.step()
-    return statement.int64(at: 0)
-}
-
-private func sweepKillRowsByGroup(_ path: String) throws -> [SweepDataGenerator.RowGroup: Int64] {
-    let db = try SQLiteConnection(path: path, readOnly: true)
-    let statement = try db.cachedStatement("SELECT model, model_version, tenant_id, count(*) FROM embeddings GROUP BY 1, 2, 3")
-    var out: [SweepDataGenerator.RowGroup: Int64] = [:]
-    while try statement.step() {
-        out[SweepDataGenerator.RowGroup(model: statement.string(at: 0) ?? "", version: statement.string(at: 1) ?? "",
-                                        tenant: statement.string(at: 2) ?? "")] = statement.int64(at: 3)
-    }
-    return out
 }

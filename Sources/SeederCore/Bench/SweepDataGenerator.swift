@@ -271,6 +271,40 @@ public struct SweepDataGenerator: Sendable {
 }
 
 /// Per-shard results of the concurrent writes, each slot set once.
+/// What a sweep left in shard files, read through read-only connections (a sweep may still be running): what
+/// `seeder bench sweep` and the sweep's kill test compare.
+extension SweepDataGenerator {
+    /// Stale rows deleted so far over every shard, from the sweeps' cursors.
+    public static func deletedSoFar(_ paths: [String]) throws -> Int64 {
+        try paths.reduce(0) { total, path in
+            let db = try SQLiteConnection(path: path, readOnly: true)
+            let statement = try db.cachedStatement("SELECT coalesce(sum(deleted), 0) FROM seeder_sweeps")
+            _ = try statement.step()
+            return total + statement.int64(at: 0)
+        }
+    }
+
+    /// Rows of one of seeder's tables in a shard file.
+    public static func count(_ table: String, in path: String) throws -> Int64 {
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        let statement = try db.cachedStatement("SELECT count(*) FROM \(table)")
+        _ = try statement.step()
+        return statement.int64(at: 0)
+    }
+
+    /// `embeddings` rows of a shard file per model, version and tenant.
+    public static func rowsByGroup(in path: String) throws -> [RowGroup: Int64] {
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        let statement = try db.cachedStatement("SELECT model, model_version, tenant_id, count(*) FROM embeddings GROUP BY 1, 2, 3")
+        var out: [RowGroup: Int64] = [:]
+        while try statement.step() {
+            out[RowGroup(model: statement.string(at: 0) ?? "", version: statement.string(at: 1) ?? "",
+                         tenant: statement.string(at: 2) ?? "")] = statement.int64(at: 3)
+        }
+        return out
+    }
+}
+
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<SweepDataGenerator.ShardExpectation, Error>?]
